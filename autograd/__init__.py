@@ -1,0 +1,28 @@
+"""npgrad's engine: reverse-mode automatic differentiation on NumPy arrays.
+
+import autograd as ag
+x = ag.Tensor([[1.0, 2.0]], requires_grad=True)
+y = (x @ w).sigmoid().sum()
+y.backward()          # x.grad is d y / d x
+"""
+
+from autograd.tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
+from autograd.anomaly import detect_anomaly
+from autograd.backward import grad
+from autograd.creation import arange, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from autograd.function import Function
+from autograd.functional import (
+    abs, broadcast_to, clip, concatenate, cos, exp, expand_dims, flatten, log, log_softmax,
+    logsumexp, matmul, max, maximum, mean, min, minimum, pad, relu, reshape, sigmoid, sin,
+    softmax, sqrt, squeeze, stack, sum, tanh, transpose, var, where,
+)  # fmt: skip
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+
+__all__ = [
+    "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+    "detect_anomaly", "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "clip", "sum",
+    "mean", "var", "max", "min", "logsumexp", "softmax", "log_softmax", "reshape",
+    "transpose", "flatten", "squeeze", "expand_dims", "broadcast_to", "matmul", "maximum",
+    "minimum", "where", "concatenate", "stack", "pad",
+]  # fmt: skip

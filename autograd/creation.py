@@ -1,0 +1,60 @@
+"""Tensor constructors, spelled as in NumPy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.tensor import Tensor
+
+_default_rng = np.random.default_rng()
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    """The same as `Tensor(...)`."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    return tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)) else shape
+
+
+def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
+
+
+def randn(
+    *shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64, requires_grad: bool = False
+) -> Tensor:
+    """Standard normal samples; pass `rng` for repeatable draws."""
+    values = (rng or _default_rng).standard_normal(_shape(shape))
+    return Tensor(values.astype(dtype, copy=False), requires_grad=requires_grad)
+
+
+def rand(
+    *shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64, requires_grad: bool = False
+) -> Tensor:
+    """Uniform samples in [0, 1); pass `rng` for repeatable draws."""
+    values = (rng or _default_rng).random(_shape(shape))
+    return Tensor(values.astype(dtype, copy=False), requires_grad=requires_grad)
+
+
+def arange(*args: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """np.arange; Python int arguments give float64 like every Python number here."""
+    return Tensor(
+        np.arange(*args, dtype=dtype) if dtype is not None else np.arange(*args, dtype=np.float64),
+        requires_grad=requires_grad,
+    )

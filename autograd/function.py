@@ -1,0 +1,152 @@
+"""`Function`: one differentiable op, its forward and backward side by side.
+
+Every built-in op is a `Function`, exactly like a user's custom op. `Cube.apply(t)` runs
+`forward` on the NumPy arrays and, when recording, makes the instance the graph node
+(`ctx`) of the result: it keeps the op's inputs, what `forward` saved, and one edge per
+input to the node that produced it (or to the leaf tensor itself).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import anomaly
+from autograd.grad_mode import state
+from autograd.tensor import Tensor
+
+_new_node = object.__new__
+_new_tensor = object.__new__
+_ndarray = np.ndarray
+
+
+class Function:
+    """Base class of every op. Subclass it with static `forward(ctx, *args)` and
+    `backward(ctx, *grad_outputs)`, then call `YourOp.apply(*args)`.
+
+    `forward` receives NumPy arrays (Tensors are unwrapped, anything else is passed
+    through) and returns an array or a tuple of arrays. `backward` receives one gradient
+    per output and returns one gradient per argument of `forward` (`None` where there is
+    none). Gradients of broadcast inputs are reduced to the input's shape by the engine.
+
+    For `create_graph=True`, `backward` is called again with Tensors in place of arrays:
+    written with NumPy operators and `np.` functions it is then itself recorded, which is
+    how every op gets higher derivatives. Saved arrays that are an input or an output of
+    the op become that Tensor; anything else saved is treated as a constant.
+    """
+
+    __slots__ = ("inputs", "next_functions", "saved_tensors", "_outputs", "_epoch", "__dict__", "__weakref__")
+
+    # Rarely set, so kept out of the slots that every node fills in.
+    _hooks: dict[int, list[Any]] | None = None  # output index -> hooks of non-leaf tensors
+    _dirty = False  # an output of this op was modified in place after it was recorded
+    _site: str | None = None  # user code that created the op (under detect_anomaly)
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define a static forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Function, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define a static backward(ctx, *grad_outputs)")
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for `backward`; read them back as `ctx.saved_tensors`."""
+        self.saved_tensors = arrays
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """One bool per argument of `forward`: does the engine want its gradient?"""
+        return tuple(edge is not None for edge in self.next_functions)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name} node>"
+
+    @classmethod
+    def call(cls, *args: Any) -> Any:
+        """`apply` when an argument is a Tensor, else only `forward` on the arrays. A backward
+        that uses another op through `call` stays valid for arrays and for Tensors."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                return cls.apply(*args)
+        return cls.forward(_new_node(cls), *args)
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run the op on `args` and, when any input requires grad, record it."""
+        ctx = _new_node(cls)
+        ctx.saved_tensors = ()
+        arrays = []
+        edges = []
+        requires_grad = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg.data)
+                if arg.requires_grad:
+                    requires_grad = True
+                    producer = arg.grad_fn
+                    edges.append((arg, None) if producer is None else (producer, arg._output_nr))
+                else:
+                    edges.append(None)
+            else:
+                arrays.append(arg)
+                edges.append(None)
+
+        outputs = cls.forward(ctx, *arrays)
+        if state.anomaly:
+            ctx._site = anomaly.creation_site()
+            multiple = type(outputs) is tuple
+            anomaly.check_values(
+                cls.__name__, "forward", outputs if multiple else (outputs,), [np.shape(a) for a in arrays], ctx._site
+            )
+
+        record = requires_grad and state.grad_enabled
+        if type(outputs) is not tuple:
+            if type(outputs) is not _ndarray:  # e.g. a NumPy scalar from a 0-d op
+                outputs = _as_array(ctx, outputs)
+            out = _new_tensor(Tensor)
+            out.data = outputs
+            out.requires_grad = record
+            if record:
+                out.grad_fn = ctx
+                ctx.inputs = args
+                ctx.next_functions = tuple(edges)
+                ctx._outputs = outputs
+                ctx._epoch = state.inplace_epoch
+            else:
+                out.grad_fn = None
+            return out
+
+        outputs = tuple(o if type(o) is _ndarray else _as_array(ctx, o) for o in outputs)
+        results = []
+        for index, array in enumerate(outputs):
+            out = Tensor(array)
+            if record:
+                out.requires_grad = True
+                out.grad_fn = ctx
+                out._output_nr = index
+            results.append(out)
+        if record:
+            ctx.inputs = args
+            ctx.next_functions = tuple(edges)
+            ctx._outputs = outputs
+            ctx._epoch = state.inplace_epoch
+        return tuple(results)
+
+
+def _as_array(ctx: Function, value: Any) -> np.ndarray:
+    """Turn a non-array output into an array, and what forward saved of it too."""
+    name = type(ctx).__name__
+    if isinstance(value, Tensor):
+        raise TypeError(f"{name}.forward returned a Tensor; forward works on NumPy arrays and must return arrays")
+    if value is None:
+        raise TypeError(f"{name}.forward returned None; it must return an array or a tuple of arrays")
+    array = np.asarray(value)
+    if any(saved is value for saved in ctx.saved_tensors):
+        ctx.saved_tensors = tuple(array if saved is value else saved for saved in ctx.saved_tensors)
+    return array

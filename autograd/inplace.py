@@ -1,0 +1,64 @@
+"""In-place ops (`+=`, `-=`, `*=`, `/=`, `t[i] = v`) recorded like any other op.
+
+The op runs out of place on a snapshot of the tensor's old value, the result is written
+into the tensor's own buffer, and the tensor takes the op's node as its `grad_fn`. The
+tensor's version is bumped, so a node that saved its old buffer refuses to backward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.grad_mode import no_grad, state
+from autograd.tensor import Tensor
+
+
+def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
+    """Run `op(tensor, *args)` and store the result in `tensor` itself."""
+    other_requires_grad = any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    record = state.grad_enabled and (tensor.requires_grad or other_requires_grad)
+    if record and tensor.requires_grad and tensor.grad_fn is None:
+        raise RuntimeError(
+            f"in-place {op.__name__} on a leaf tensor that requires grad would lose its gradient; "
+            "wrap the update in `with ag.no_grad():` or modify `.data`"
+        )
+    if not tensor.data.flags.writeable:
+        raise RuntimeError(
+            f"in-place {op.__name__}: the tensor's array (shape {tensor.shape}) is read-only, e.g. a "
+            "broadcast view; use .copy() first"
+        )
+    previous_node = tensor.grad_fn
+    if record:
+        old = Tensor(tensor.data.copy())  # the old value, for the op's backward
+        old.requires_grad = tensor.requires_grad
+        old.grad_fn = previous_node
+        if tensor._output_nr:
+            old._output_nr = tensor._output_nr
+        result = op.apply(old, *args)
+    else:
+        with no_grad():
+            result = op.apply(tensor, *args)
+    if result.shape != tensor.shape:
+        raise RuntimeError(
+            f"in-place {op.__name__}: the result has shape {result.shape} but the tensor has shape "
+            f"{tensor.shape}; an in-place op cannot change the shape"
+        )
+    if not np.can_cast(result.data.dtype, tensor.data.dtype, casting="same_kind"):
+        raise TypeError(f"in-place {op.__name__}: result dtype {result.dtype} cannot be stored in {tensor.dtype}")
+
+    tensor.data[...] = result.data
+    state.inplace_epoch += 1
+    tensor._version = state.inplace_epoch
+    if previous_node is not None:
+        previous_node._dirty = True  # its saved output, if any, is this buffer
+    if record:
+        node = result.grad_fn
+        node._outputs = tensor.data
+        node._epoch = state.inplace_epoch
+        tensor.grad_fn = node
+        tensor.requires_grad = True
+        if "_output_nr" in tensor.__dict__:
+            del tensor.__dict__["_output_nr"]
+    return tensor

@@ -1,0 +1,98 @@
+"""The arithmetic operators: + - * / ** and unary minus."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.function import Function
+
+
+class Add(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, -grad_output
+
+
+class Mul(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        return grad_output * b if needs_a else None, grad_output * a if needs_b else None
+
+
+class Div(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        b, out = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_a = grad_output / b
+        return grad_a if needs_a else None, -grad_a * out if needs_b else None
+
+
+class Neg(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return -grad_output
+
+
+class Pow(Function):
+    """x ** p: d/dx = p x^(p-1); d/dp = x^p log x (taken as 0 where x <= 0)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, p):
+        out = np.power(x, p)
+        ctx.save_for_backward(x, p, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, p, out = ctx.saved_tensors
+        needs_x, needs_p = ctx.needs_input_grad
+        grad_x = grad_output * p * x ** (p - 1) if needs_x else None
+        grad_p = None
+        if needs_p:
+            positive = np.asarray(x > 0)
+            grad_p = grad_output * out * np.log(np.where(positive, x, 1.0)) * positive
+        return grad_x, grad_p

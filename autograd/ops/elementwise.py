@@ -1,0 +1,227 @@
+"""Elementwise functions: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, clip,
+maximum, minimum and where.
+
+Masks that select where a gradient flows are computed in forward and saved as constant
+arrays, so the same backward serves first and higher derivatives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.function import Function
+
+
+class Exp(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * out
+
+
+class Log(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / x
+
+
+class Sqrt(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output / (2.0 * out)
+
+
+class Sin(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * np.cos(x)
+
+
+class Cos(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return -grad_output * np.sin(x)
+
+
+class Tanh(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * (1.0 - out * out)
+
+
+class Sigmoid(Function):
+    """sigmoid(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2: no overflow for any x."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x * 0.5)
+        out += 1.0
+        out *= 0.5
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * out * (1.0 - out)
+
+
+class ReLU(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        mask = x > 0
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (mask,) = ctx.saved_tensors
+        return grad_output * mask
+
+
+class Abs(Function):
+    """|x|, with gradient sign(x) (0 at x = 0, as NumPy's sign and PyTorch)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(np.sign(x))
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (sign,) = ctx.saved_tensors
+        return grad_output * sign
+
+
+class Clip(Function):
+    """clip(x, lo, hi): the gradient passes where lo <= x <= hi (bounds may be None)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        inside = np.ones(np.shape(x), dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        ctx.save_for_backward(inside)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (inside,) = ctx.saved_tensors
+        return grad_output * inside, None, None
+
+
+class Maximum(Function):
+    """Elementwise max; on a tie each side gets half the gradient."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.maximum(a, b)
+        ctx.save_for_backward(_tie_split(a > b, a == b, out))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (share_a,) = ctx.saved_tensors
+        return grad_output * share_a, grad_output * (1.0 - share_a)
+
+
+class Minimum(Function):
+    """Elementwise min; on a tie each side gets half the gradient."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.minimum(a, b)
+        ctx.save_for_backward(_tie_split(a < b, a == b, out))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (share_a,) = ctx.saved_tensors
+        return grad_output * share_a, grad_output * (1.0 - share_a)
+
+
+def _tie_split(wins, ties, out):
+    """The share of the gradient that goes to `a`: 1 where it wins, 1/2 on a tie."""
+    share = np.where(wins, 1.0, np.where(ties, 0.5, 0.0))
+    return share.astype(out.dtype) if out.dtype.kind == "f" else share
+
+
+class Where(Function):
+    """where(condition, a, b); the condition is a constant."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        condition = np.asarray(condition, dtype=bool)
+        ctx.save_for_backward(condition)
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (condition,) = ctx.saved_tensors
+        return None, grad_output * condition, grad_output * ~condition

@@ -1,0 +1,86 @@
+"""Indexing: t[index] (basic, integer arrays, boolean masks) and t[index] = value.
+
+The gradient of a read is a scatter-add, whose gradient is again a read, so both are
+differentiable to any order. Repeated integer indices accumulate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.function import Function
+from autograd.tensor import Tensor
+
+
+def as_index(index: Any) -> Any:
+    """Replace Tensors inside an index by their arrays (indices are constants)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_basic(index: Any) -> bool:
+    """True for ints, slices, None and Ellipsis only: then no element is selected twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+class GetItem(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.input_shape = x.shape
+        ctx.index = index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return ScatterAdd.call(grad_output, ctx.input_shape, ctx.index), None
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with `values` added at `index` (repeats accumulate): GetItem's adjoint."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=values.dtype)
+        if _is_basic(index):
+            out[index] = values
+        else:
+            np.add.at(out, index, values)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output[ctx.index], None, None
+
+
+class SetItem(Function):
+    """x with x[index] replaced by value: x's gradient is zero there, value's is the slice."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        out = np.array(x, copy=True)
+        out[index] = value
+        kept = np.ones(np.shape(x), dtype=bool)
+        kept[index] = False
+        ctx.save_for_backward(kept)
+        ctx.index = index
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (kept,) = ctx.saved_tensors
+        return grad_output * kept, grad_output[ctx.index], None

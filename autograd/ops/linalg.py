@@ -1,0 +1,44 @@
+"""Matrix product with `np.matmul` semantics: 1-D operands, batches, broadcast batches."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.function import Function
+
+
+class MatMul(Function):
+    """a @ b. A 1-D operand is promoted to a matrix for the backward and the promoted axis
+    dropped from its gradient; broadcast batch axes are summed out by the engine."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            raise ValueError("matmul needs operands with at least one axis; use * for scalars")
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:
+            return grad_output * b if needs_a else None, grad_output * a if needs_b else None
+        if a.ndim == 1:
+            grad_output = np.expand_dims(grad_output, -2)
+        if b.ndim == 1:
+            grad_output = np.expand_dims(grad_output, -1)
+        grad_a = grad_b = None
+        if needs_a:
+            b_matrix = np.expand_dims(b, -1) if b.ndim == 1 else b
+            grad_a = grad_output @ np.swapaxes(b_matrix, -1, -2)
+            if a.ndim == 1:
+                grad_a = grad_a[..., 0, :]
+        if needs_b:
+            a_matrix = np.expand_dims(a, 0) if a.ndim == 1 else a
+            grad_b = np.swapaxes(a_matrix, -1, -2) @ grad_output
+            if b.ndim == 1:
+                grad_b = grad_b[..., 0]
+        return grad_a, grad_b

@@ -1,0 +1,131 @@
+"""Reductions: sum, mean, max, min, logsumexp, and var built from them.
+
+A reduction's backward returns the gradient with the reduced axes kept (size 1); the
+engine broadcasts it back to the input's shape, as it does for every op.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.function import Function
+
+
+def _keep_reduced_axes(grad_output, axis, keepdims):
+    """Re-insert the axes a reduction removed, so the gradient broadcasts to the input."""
+    if keepdims or axis is None:
+        return grad_output
+    return np.expand_dims(grad_output, axis)
+
+
+class Sum(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.reduced = (axis, keepdims)
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _keep_reduced_axes(grad_output, *ctx.reduced), None, None
+
+
+class Mean(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        out = np.mean(x, axis=axis, keepdims=keepdims)
+        ctx.reduced = (axis, keepdims)
+        ctx.count = x.size // max(out.size, 1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _keep_reduced_axes(grad_output, *ctx.reduced) / ctx.count, None, None
+
+
+class Max(Function):
+    """max over axes; tied maxima share the gradient equally (as torch.amax)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        _check_reducible("max", x, axis)
+        out = np.max(x, axis=axis, keepdims=True)
+        ctx.save_for_backward(_tie_shares(x, out, axis))
+        ctx.reduced = (axis, keepdims)
+        return out if keepdims else np.squeeze(out, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (shares,) = ctx.saved_tensors
+        return _keep_reduced_axes(grad_output, *ctx.reduced) * shares, None, None
+
+
+class Min(Function):
+    """min over axes; tied minima share the gradient equally (as torch.amin)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        _check_reducible("min", x, axis)
+        out = np.min(x, axis=axis, keepdims=True)
+        ctx.save_for_backward(_tie_shares(x, out, axis))
+        ctx.reduced = (axis, keepdims)
+        return out if keepdims else np.squeeze(out, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (shares,) = ctx.saved_tensors
+        return _keep_reduced_axes(grad_output, *ctx.reduced) * shares, None, None
+
+
+def _tie_shares(x, extreme, axis):
+    hits = x == extreme
+    return (hits / np.sum(hits, axis=axis, keepdims=True)).astype(x.dtype, copy=False)
+
+
+def _check_reducible(name, x, axis):
+    if x.size == 0:
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape} (no identity)")
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) over axes, shifted by the max so it never overflows."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        shift = np.max(x, axis=axis, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+        out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+        if not keepdims:
+            out = np.squeeze(out, axis=axis)
+        ctx.save_for_backward(x, out)
+        ctx.reduced = (axis, keepdims)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, out = ctx.saved_tensors
+        out = _keep_reduced_axes(out, *ctx.reduced)
+        return _keep_reduced_axes(grad_output, *ctx.reduced) * np.exp(x - out), None, None
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
+    """Variance with NumPy's default ddof=0, built from differentiable ops."""
+    centred = x - x.mean(axis=axis, keepdims=True)
+    axes = range(x.ndim) if axis is None else np.atleast_1d(axis)
+    count = int(np.prod([x.shape[a] for a in axes]))
+    return (centred * centred).sum(axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return LogSumExp.apply(x, axis, keepdims)

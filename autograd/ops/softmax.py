@@ -1,0 +1,51 @@
+"""softmax and log_softmax along an axis, each one stable op (shifted by the max)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.function import Function
+
+
+class Softmax(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        out = shifted / np.sum(shifted, axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return out * (grad_output - (grad_output * out).sum(axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output - np.exp(out) * grad_output.sum(axis=ctx.axis, keepdims=True), None
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    return Softmax.apply(x, axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    return LogSoftmax.apply(x, axis)

@@ -1,0 +1,342 @@
+"""`Tensor`: an ndarray plus what reverse-mode differentiation needs to know about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+class Tensor:
+    """A NumPy array that records the ops applied to it when it requires grad.
+
+    `grad_fn` is the node (a `Function` instance) that produced it, None for leaves.
+    Leaves that require grad accumulate `.grad` across `backward()` calls.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    # Set per instance only when they differ from these defaults (kept off the hot path).
+    grad: Tensor | None = None
+    name: str | None = None
+    _output_nr = 0  # which output of grad_fn this tensor is
+    _version = 0  # in-place epoch of the last in-place modification (0: never)
+    _hooks: list[Callable[[Tensor], Tensor | None]] | None = None  # leaf grad hooks
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            array = data.data
+        elif isinstance(data, (np.ndarray, np.generic)):
+            array = np.asarray(data)
+        else:
+            array = np.asarray(data)
+            if array.dtype.kind in "iu":  # Python ints become float64, like Python floats
+                array = array.astype(np.float64)
+            elif array.dtype == object:
+                raise TypeError(f"Tensor: cannot make a numeric array from {type(data).__name__} {data!r:.80}")
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+        self.data = array
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+        if name is not None:
+            self.name = name
+
+    # ---------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` on a leaf; only floating-point tensors can require grad."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating-point tensors can require grad, got dtype {self.data.dtype}; "
+                "convert first, e.g. Tensor(x, dtype=np.float64, requires_grad=True)"
+            )
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != _FLOAT64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __hash__ = object.__hash__  # == is elementwise, so hash by identity as PyTorch does
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def item(self) -> Any:
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory, like PyTorch)."""
+        return Tensor(self.data)
+
+    # ---------------------------------------------------------------- autograd
+    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad`."""
+        run_backward((self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this non-leaf tensor after backward."""
+        if self.grad_fn is None or "_retains_grad" in self.__dict__:
+            return
+        self._retains_grad = True
+        register_tensor_hook(self, None)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient. Returns a function that removes the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        return register_tensor_hook(self, hook)
+
+    # ---------------------------------------------------------------- operators
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return Pow.apply(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(other, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return GetItem.apply(self, as_index(index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        apply_inplace(self, SetItem, value, as_index(index))
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return apply_inplace(self, Add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return apply_inplace(self, Sub, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return apply_inplace(self, Mul, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return apply_inplace(self, Div, other)
+
+    # Comparisons are constants: bool tensors that never require grad.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _data(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _data(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _data(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _data(other))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == _data(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != _data(other))
+
+    # ---------------------------------------------------------------- methods
+    def exp(self) -> Tensor:
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(self)
+
+    def sin(self) -> Tensor:
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return ReLU.apply(self)
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
+        return Clip.apply(self, lo, hi)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Sum.apply(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Mean.apply(self, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return var(self, axis, keepdims, ddof)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Max.apply(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Min.apply(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return Reshape.apply(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = axes[0]
+        return Transpose.apply(self, tuple(axes) if axes else None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return swapaxes(self, axis1, axis2)
+
+    def flatten(self) -> Tensor:
+        return Reshape.apply(self, (-1,))
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        return squeeze(self, axis)
+
+    def expand_dims(self, axis: Any) -> Tensor:
+        return expand_dims(self, axis)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        return BroadcastTo.apply(self, tuple(shape))
+
+    def matmul(self, other: Any) -> Tensor:
+        return MatMul.apply(self, other)
+
+    def astype(self, dtype: Any) -> Tensor:
+        return AsType.apply(self, np.dtype(dtype))
+
+    def copy(self) -> Tensor:
+        return Copy.apply(self)
+
+    # ---------------------------------------------------------------- NumPy protocol
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return numpy_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return numpy_function(func, args, kwargs)
+
+
+def _data(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+# The ops and helpers used by the methods above. They import Tensor themselves, so they
+# come after its definition; the methods look the names up when they are called.
+from autograd.backward import register_tensor_hook, run_backward  # noqa: E402
+from autograd.inplace import apply_inplace  # noqa: E402
+from autograd.numpy_interop import numpy_function, numpy_ufunc  # noqa: E402
+from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh  # noqa: E402
+from autograd.ops.indexing import GetItem, SetItem, as_index  # noqa: E402
+from autograd.ops.linalg import MatMul  # noqa: E402
+from autograd.ops.reduction import Max, Mean, Min, Sum, var  # noqa: E402
+from autograd.ops.shape import AsType, BroadcastTo, Copy, Reshape, Transpose, expand_dims, squeeze, swapaxes  # noqa: E402
