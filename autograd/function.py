@@ -8,6 +8,7 @@ input to the node that produced it (or to the leaf tensor itself).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,11 @@ from autograd.grad_mode import state
 from autograd.tensor import Tensor
 
 _new_node = object.__new__
+# One counter orders node creation and in-place modifications. A node is always created
+# after the nodes that produced its inputs, so running nodes from the highest number down
+# is a topological order; and a tensor modified in place after a node was recorded has a
+# version greater than the node's number.
+next_sequence_number = itertools.count(1).__next__
 _new_tensor = object.__new__
 _ndarray = np.ndarray
 
@@ -36,7 +42,7 @@ class Function:
     the op become that Tensor; anything else saved is treated as a constant.
     """
 
-    __slots__ = ("inputs", "next_functions", "saved_tensors", "_outputs", "_epoch", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "next_functions", "saved_tensors", "_outputs", "_seq", "__dict__", "__weakref__")
 
     # Rarely set, so kept out of the slots that every node fills in.
     _hooks: dict[int, list[Any]] | None = None  # output index -> hooks of non-leaf tensors
@@ -58,7 +64,10 @@ class Function:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """One bool per argument of `forward`: does the engine want its gradient?"""
-        return tuple(edge is not None for edge in self.next_functions)
+        edges = self.next_functions
+        if len(edges) == 2:  # most ops: spare the generator
+            return edges[0] is not None, edges[1] is not None
+        return tuple([edge is not None for edge in edges])
 
     @property
     def name(self) -> str:
@@ -81,30 +90,57 @@ class Function:
         """Run the op on `args` and, when any input requires grad, record it."""
         ctx = _new_node(cls)
         ctx.saved_tensors = ()
-        arrays = []
-        edges = []
-        requires_grad = False
-        for arg in args:
-            if isinstance(arg, Tensor):
-                arrays.append(arg.data)
-                if arg.requires_grad:
-                    requires_grad = True
-                    producer = arg.grad_fn
-                    edges.append((arg, None) if producer is None else (producer, arg._output_nr))
+        # Unary and binary ops are nearly all ops: they skip the generic loop.
+        if len(args) == 1:
+            (x,) = args
+            if isinstance(x, Tensor):
+                arrays = (x.data,)
+                if x.requires_grad:
+                    producer = x.grad_fn
+                    edges = ((x, None) if producer is None else (producer, x._output_nr),)
                 else:
-                    edges.append(None)
+                    edges = (None,)
             else:
-                arrays.append(arg)
-                edges.append(None)
+                arrays, edges = args, (None,)
+            requires_grad = edges[0] is not None
+        elif len(args) == 2:
+            a, b = args
+            a_edge = b_edge = None
+            if isinstance(a, Tensor):
+                a_array = a.data
+                if a.requires_grad:
+                    producer = a.grad_fn
+                    a_edge = (a, None) if producer is None else (producer, a._output_nr)
+            else:
+                a_array = a
+            if isinstance(b, Tensor):
+                b_array = b.data
+                if b.requires_grad:
+                    producer = b.grad_fn
+                    b_edge = (b, None) if producer is None else (producer, b._output_nr)
+            else:
+                b_array = b
+            arrays = (a_array, b_array)
+            edges = (a_edge, b_edge)
+            requires_grad = a_edge is not None or b_edge is not None
+        else:
+            arrays = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
+            edges = tuple([_edge(arg) if isinstance(arg, Tensor) and arg.requires_grad else None for arg in args])
+            requires_grad = any(edge is not None for edge in edges)
+        try:
+            outputs = cls.forward(ctx, *arrays)
+        except (ValueError, IndexError) as error:
+            raise _named_error(cls, error, arrays) from error
 
-        outputs = cls.forward(ctx, *arrays)
         if state.anomaly:
             ctx._site = anomaly.creation_site()
-            multiple = type(outputs) is tuple
             anomaly.check_values(
-                cls.__name__, "forward", outputs if multiple else (outputs,), [np.shape(a) for a in arrays], ctx._site
+                cls.__name__,
+                "forward",
+                outputs if type(outputs) is tuple else (outputs,),
+                [np.shape(getattr(arg, "data", arg)) for arg in args],
+                ctx._site,
             )
-
         record = requires_grad and state.grad_enabled
         if type(outputs) is not tuple:
             if type(outputs) is not _ndarray:  # e.g. a NumPy scalar from a 0-d op
@@ -115,9 +151,9 @@ class Function:
             if record:
                 out.grad_fn = ctx
                 ctx.inputs = args
-                ctx.next_functions = tuple(edges)
+                ctx.next_functions = edges
                 ctx._outputs = outputs
-                ctx._epoch = state.inplace_epoch
+                ctx._seq = next_sequence_number()
             else:
                 out.grad_fn = None
             return out
@@ -129,14 +165,31 @@ class Function:
             if record:
                 out.requires_grad = True
                 out.grad_fn = ctx
-                out._output_nr = index
+                if index:
+                    out._output_nr = index
             results.append(out)
         if record:
             ctx.inputs = args
-            ctx.next_functions = tuple(edges)
+            ctx.next_functions = edges
             ctx._outputs = outputs
-            ctx._epoch = state.inplace_epoch
+            ctx._seq = next_sequence_number()
         return tuple(results)
+
+
+def _edge(tensor: Tensor) -> tuple[Any, Any]:
+    """Where a gradient for `tensor` goes: (its producer node, output index), or (leaf, None)."""
+    producer = tensor.grad_fn
+    return (tensor, None) if producer is None else (producer, tensor._output_nr)
+
+
+def _named_error(cls: type[Function], error: Exception, arrays: Any) -> Exception:
+    """A shape error from `forward`, re-raised naming the op and its input shapes."""
+    if getattr(error, "_npgrad_named", False):
+        return error
+    shapes = ", ".join(str(np.shape(a)) if isinstance(a, (np.ndarray, np.generic)) else repr(a) for a in arrays)
+    named = type(error)(f"{cls.__name__}: {error} (inputs: {shapes})")
+    named._npgrad_named = True  # type: ignore[attr-defined]
+    return named
 
 
 def _as_array(ctx: Function, value: Any) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Global recording state: whether ops are recorded, anomaly detection, in-place epoch."""
+"""Global recording state: whether ops are recorded, anomaly detection, the latest in-place op."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _State:
     """One shared, slotted object so that the hot path reads each flag in one lookup."""
 
-    __slots__ = ("grad_enabled", "anomaly", "inplace_epoch")
+    __slots__ = ("grad_enabled", "anomaly", "last_inplace")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
-        # Incremented by every in-place op; a node remembers the value at its creation,
-        # so "was a saved tensor modified after this node was recorded" is one comparison.
-        self.inplace_epoch = 0
+        # The sequence number (see Function) of the latest in-place modification: a node
+        # created after it cannot have seen a modified input, so backward checks nothing.
+        self.last_inplace = 0
 
 
 state = _State()

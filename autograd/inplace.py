@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.function import next_sequence_number
 from autograd.grad_mode import no_grad, state
 from autograd.tensor import Tensor
 
@@ -49,14 +50,12 @@ def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
         raise TypeError(f"in-place {op.__name__}: result dtype {result.dtype} cannot be stored in {tensor.dtype}")
 
     tensor.data[...] = result.data
-    state.inplace_epoch += 1
-    tensor._version = state.inplace_epoch
+    tensor._version = state.last_inplace = next_sequence_number()
     if previous_node is not None:
         previous_node._dirty = True  # its saved output, if any, is this buffer
     if record:
         node = result.grad_fn
         node._outputs = tensor.data
-        node._epoch = state.inplace_epoch
         tensor.grad_fn = node
         tensor.requires_grad = True
         if "_output_nr" in tensor.__dict__:
