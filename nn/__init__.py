@@ -1,0 +1,32 @@
+"""npgrad's neural-network layer: modules, layers, losses, initialisation, optimizers, data.
+
+import nn
+model = nn.MLP([2, 4, 4, 1])               # sigmoid activations, as in the lab
+loss = nn.MSELoss()(model(X), y)
+"""
+
+from nn import datasets, functional, init, optim
+from nn.layers import (
+    MLP,
+    Conv2d,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
+from nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from nn.module import Module
+from nn.parameter import Parameter
+from nn.random import manual_seed
+
+__all__ = [
+    "Module", "Parameter", "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",
+    "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
+    "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+    "manual_seed", "functional", "init", "optim", "datasets",
+]  # fmt: skip

@@ -1,0 +1,11 @@
+"""`nn.functional` (import as F): activations, `linear`, convolution and pooling, losses."""
+
+from nn.functional.activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from nn.functional.conv import conv2d, max_pool2d
+from nn.functional.linear import linear
+from nn.functional.loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss
+
+__all__ = [
+    "sigmoid", "relu", "tanh", "leaky_relu", "softmax", "log_softmax", "linear", "conv2d", "max_pool2d",
+    "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+]  # fmt: skip

@@ -1,0 +1,171 @@
+"""`Optimizer`: the base of every update rule — parameter groups, state, save and restore.
+
+A subclass only writes `update(param, grad, state, group)`: one in-place step on one
+parameter's ndarray. Updates go through `p.data`, so they are never recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor, enable_grad
+
+
+class Optimizer:
+    """Holds `param_groups` (dicts of `params` plus hyperparameters) and per-parameter `state`.
+
+    `params` is an iterable of Tensors, or of dicts `{"params": [...], "lr": ...}` whose
+    entries override the optimizer's defaults for that group.
+    """
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        if isinstance(params, (Tensor, dict)):
+            raise TypeError(
+                f"{type(self).__name__}: params should be an iterable of Tensors or of dicts, "
+                f"got a single {type(params).__name__}; wrap it in a list"
+            )
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a group of parameters; hyperparameters it leaves out take the defaults."""
+        name = type(self).__name__
+        if not isinstance(group, dict):
+            raise TypeError(f"{name}: a parameter group must be a dict, got {type(group).__name__}")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name} can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"{name} can't optimize a non-leaf Tensor (made by {p.grad_fn.name}); detach it")
+            if p.data.dtype.kind != "f":
+                raise TypeError(f"{name} can only optimize floating-point Tensors, got dtype {p.data.dtype}")
+            if id(p) in seen:
+                raise ValueError(f"{name}: a parameter appears twice (of shape {p.shape}); list each once")
+            seen.add(id(p))
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise TypeError(f"{name}: unknown hyperparameters {sorted(unknown)}; expected {sorted(self.defaults)}")
+        full = {**self.defaults, **group, "params": params}
+        self.check_hyperparameters(full)
+        self.param_groups.append(full)
+
+    def check_hyperparameters(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for a bad hyperparameter; subclasses extend it for theirs."""
+        lr = group["lr"]
+        if not isinstance(lr, (int, float, np.number)) or not math.isfinite(lr) or lr <= 0:
+            raise ValueError(f"{type(self).__name__}: invalid learning rate lr={lr!r}; expected a finite number > 0")
+
+    def require(self, condition: bool, message: str) -> None:
+        """Raise a ValueError naming this optimizer unless `condition` holds."""
+        if not condition:
+            raise ValueError(f"{type(self).__name__}: {message}")
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (or fill it with zeros), as before a new backward."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; `closure` re-evaluates the loss first."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad.data
+                if grad.dtype != p.data.dtype:
+                    grad = grad.astype(p.data.dtype)
+                self.update(p.data, grad, self.state.setdefault(p, {}), group)
+        return loss
+
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Change `param` in place from `grad`, keeping what the rule needs in `state`."""
+        raise NotImplementedError(f"{type(self).__name__} must define update(param, grad, state, group)")
+
+    # ------------------------------------------------------------------ save and restore
+    def state_dict(self) -> dict[str, Any]:
+        """A copy of the hyperparameters and state, with parameters replaced by their index."""
+        params = [p for group in self.param_groups for p in group["params"]]
+        state = {index: _copy_state(self.state[p]) for index, p in enumerate(params) if self.state.get(p)}
+        groups, start = [], 0
+        for group in self.param_groups:
+            count = len(group["params"])
+            hyperparameters = {key: value for key, value in group.items() if key != "params"}
+            groups.append({**hyperparameters, "params": list(range(start, start + count))})
+            start += count
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what `state_dict()` returned, onto parameters of the same shapes in the same order."""
+        name = type(self).__name__
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: the saved state has {len(groups)} parameter groups, this optimizer "
+                f"has {len(self.param_groups)}"
+            )
+        params = []
+        for saved, group in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: a saved group has {len(saved['params'])} parameters, the "
+                    f"matching group here has {len(group['params'])}"
+                )
+            params.extend(zip(saved["params"], group["params"]))
+        new_groups = [{**saved, "params": group["params"]} for saved, group in zip(groups, self.param_groups)]
+        for group in new_groups:
+            self.check_hyperparameters(group)
+
+        new_state = {}
+        for index, p in params:
+            saved = state_dict["state"].get(index, state_dict["state"].get(str(index)))
+            if saved is None:
+                continue
+            restored = {}
+            for key, value in saved.items():
+                if isinstance(value, np.ndarray) and value.ndim:
+                    if value.shape != p.shape:
+                        raise ValueError(
+                            f"{name}.load_state_dict: state {key!r} of parameter {index} has shape {value.shape}, "
+                            f"the parameter has shape {p.shape}"
+                        )
+                    value = np.array(value, dtype=p.dtype, copy=True)
+                restored[key] = value
+            new_state[p] = restored
+        self.param_groups = new_groups
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {key}: {value}" for key, value in group.items() if key != "params")
+        return "\n".join(lines + [")"])
+
+
+def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: np.array(value, copy=True) if isinstance(value, np.ndarray) else value for key, value in state.items()}

@@ -1,0 +1,52 @@
+"""Stochastic gradient descent, with optional momentum (heavy-ball or Nesterov) and L2 weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from nn.optim.optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD: g += wd*p; b = momentum*b + (1-dampening)*g (b = g on the first step);
+    g = g + momentum*b with Nesterov, else g = b; p -= lr*g."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay)
+        super().__init__(params, defaults)
+
+    def check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super().check_hyperparameters(group)
+        self.require(group["momentum"] >= 0, f"invalid momentum={group['momentum']!r}; expected >= 0")
+        self.require(group["weight_decay"] >= 0, f"invalid weight_decay={group['weight_decay']!r}; expected >= 0")
+        if group["nesterov"]:
+            self.require(
+                group["momentum"] > 0 and group["dampening"] == 0,
+                f"nesterov momentum needs momentum > 0 and dampening = 0, got momentum={group['momentum']!r} "
+                f"and dampening={group['dampening']!r}",
+            )
+
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        momentum = group["momentum"]
+        if momentum:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = grad.copy()
+            else:
+                buffer *= momentum
+                buffer += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        param -= group["lr"] * grad
