@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(suite, indent=1))
     print(f"[benchmarks] wrote {out} and {raw} in {suite['wall_seconds']:.0f} s")
-    return 1 if suite["mismatches"] else 0
+    failed = [
+        name
+        for name, result in suite["engines"].items()
+        if "error" in result or any("error" in case for case in result.get("cases", {}).values())
+    ]
+    return 1 if suite["mismatches"] or failed else 0
 
 
 if __name__ == "__main__":

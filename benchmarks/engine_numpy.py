@@ -1,7 +1,6 @@
 """The floor: the same math written out by hand in NumPy, forward and backward, like a student's lab.
 
-W1/W2 use the repository's one hand-written lab network, `examples/backprop_by_hand.py`; W3 (ReLU,
-softmax cross-entropy) and the W4/W5 tanh chain are written out here.
+One form only (there is no library to call): its row is the denominator of both forms' ratios.
 """
 
 from __future__ import annotations
@@ -21,60 +20,16 @@ def info() -> dict[str, Any]:
 
 
 def skip_reason(case: Case) -> str | None:
-    """NumPy has one form: the hand-written one (it stands in for every form's row)."""
     return "hand-written NumPy has one form (see the raw row)" if case.form != "raw" else None
 
 
-# ------------------------------------------------------------------ W1/W2: the lab network
-class LabTrainer:
-    """W1/W2 through examples/backprop_by_hand.py: forward, backward(loss="mse"), sgd_step."""
-
-    def __init__(self, problem: MLPProblem) -> None:
-        from examples import backprop_by_hand
-
-        self.by_hand = backprop_by_hand
-        self.params = to_by_hand_params(backprop_by_hand, problem)
-        self.X, self.y, self.lr = problem.X, problem.target, problem.lr
-
-    def step(self) -> float:
-        cache = self.by_hand.forward(self.params, self.X)
-        grads = self.by_hand.backward(self.params, cache, self.y, loss="mse")
-        self.by_hand.sgd_step(self.params, grads, self.lr)
-        return lab_loss(cache, self.y)
+def implementation(case: Case) -> str:
+    return "hand-written NumPy"
 
 
-def to_by_hand_params(by_hand: Any, problem: MLPProblem) -> Any:
-    """Our seeded weights in backprop_by_hand's own layout (it is asked for its structure)."""
-    params = by_hand.init_params(problem.sizes, np.random.default_rng(0))
-    for layer, (weight, bias) in zip(layer_views(params), problem.params):
-        np.copyto(layer[0], weight)
-        np.copyto(layer[1], bias)
-    return params
-
-
-def layer_views(params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(weight, bias) arrays per layer of backprop_by_hand's params, whichever container it uses."""
-    if isinstance(params, dict):
-        if "W1" in params:
-            count = sum(1 for key in params if key.startswith("W"))
-            return [(params[f"W{i}"], params[f"b{i}"]) for i in range(1, count + 1)]
-        return [(layer["weight"], layer["bias"]) for layer in params.values()]
-    if isinstance(params[0], dict):
-        return [(layer["weight"], layer["bias"]) for layer in params]
-    return [(weight, bias) for weight, bias in params]
-
-
-def lab_loss(cache: Any, y: np.ndarray) -> float:
-    """The MSE of the network output recorded in backprop_by_hand's forward cache."""
-    output = cache["output"] if isinstance(cache, dict) and "output" in cache else cache[-1]
-    if isinstance(output, tuple):
-        output = output[-1]
-    return float(np.mean((output - y) ** 2))
-
-
-# ------------------------------------------------------------------ W3 (and a fallback for W1/W2)
+# ------------------------------------------------------------------ W1-W3: MLP training steps
 class MLPTrainer:
-    """Any of the benchmark MLPs by hand: linear layers, sigmoid/ReLU, MSE or softmax cross-entropy."""
+    """`x @ W.T + b`, sigmoid/ReLU, MSE or softmax cross-entropy, the chain rule by hand, SGD."""
 
     def __init__(self, problem: MLPProblem) -> None:
         self.weights = [w.copy() for w, _ in problem.params]
@@ -84,12 +39,10 @@ class MLPTrainer:
     def step(self) -> float:
         problem, weights, biases = self.problem, self.weights, self.biases
         last = len(weights) - 1
-        activations, pre = [problem.X], []
+        activations = [problem.X]
         for i, (weight, bias) in enumerate(zip(weights, biases)):
-            z = activations[-1] @ weight.T + bias
-            pre.append(z)
             kind = problem.activation if i < last else problem.output_activation
-            activations.append(activate(z, kind))
+            activations.append(activate(activations[-1] @ weight.T + bias, kind))
         output = activations[-1]
         if problem.loss == "mse":
             loss = np.mean((output - problem.target) ** 2)
@@ -98,7 +51,7 @@ class MLPTrainer:
             loss, grad = softmax_cross_entropy(output, problem.target)
         for i in range(last, -1, -1):
             kind = problem.activation if i < last else problem.output_activation
-            grad = activation_backward(grad, pre[i], activations[i + 1], kind)
+            grad = activation_backward(grad, activations[i + 1], kind)
             grad_weight = grad.T @ activations[i]
             grad_bias = grad.sum(axis=0)
             if i:
@@ -106,6 +59,9 @@ class MLPTrainer:
             weights[i] -= problem.lr * grad_weight
             biases[i] -= problem.lr * grad_bias
         return float(loss)
+
+    def grad_dtypes(self) -> list[str]:
+        return [str(w.dtype) for w in self.weights]  # grads are temporaries of the parameters' dtype
 
 
 def activate(z: np.ndarray, kind: str | None) -> np.ndarray:
@@ -116,11 +72,12 @@ def activate(z: np.ndarray, kind: str | None) -> np.ndarray:
     return z
 
 
-def activation_backward(grad: np.ndarray, z: np.ndarray, a: np.ndarray, kind: str | None) -> np.ndarray:
+def activation_backward(grad: np.ndarray, out: np.ndarray, kind: str | None) -> np.ndarray:
+    """d loss / d z from d loss / d out, written with the activation's output `out`."""
     if kind == "sigmoid":
-        return grad * a * (1.0 - a)
+        return grad * out * (1.0 - out)
     if kind == "relu":
-        return grad * (z > 0)
+        return grad * (out > 0)
     return grad
 
 
@@ -137,24 +94,8 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[np.nd
     return loss, grad
 
 
-def make_trainer(case: Case, problem: MLPProblem) -> LabTrainer | MLPTrainer:
-    if case.workload in ("W1", "W2") and by_hand_available():
-        return LabTrainer(problem)
+def make_trainer(case: Case, problem: MLPProblem) -> MLPTrainer:
     return MLPTrainer(problem)
-
-
-def by_hand_available() -> bool:
-    try:
-        from examples import backprop_by_hand  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def implementation(case: Case) -> str:
-    if case.workload in ("W1", "W2"):
-        return "examples/backprop_by_hand.py" if by_hand_available() else "engine_numpy.MLPTrainer (fallback)"
-    return "engine_numpy"
 
 
 # ------------------------------------------------------------------ W4/W5: the tanh chain
@@ -172,6 +113,7 @@ class TanhChain:
         return outputs
 
     def backward(self, outputs: list[np.ndarray]) -> np.ndarray:
+        """d sum(y_n) / d x0: one (1 - y^2) * a factor per link, from the last link down."""
         grad = np.ones_like(self.x0)
         for y in reversed(outputs):
             grad = grad * (1.0 - y * y) * CHAIN_SCALE

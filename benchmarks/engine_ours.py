@@ -71,6 +71,9 @@ class RawTrainer:
             p.data -= lr * p.grad.data
         return float(loss.data)
 
+    def grad_dtypes(self) -> list[str]:
+        return [str(p.grad.dtype) for p in self.params]
+
 
 # ------------------------------------------------------------------ nn form
 class NNTrainer:
@@ -101,6 +104,9 @@ class NNTrainer:
         loss.backward()
         self.optimizer.step()
         return float(loss.data)
+
+    def grad_dtypes(self) -> list[str]:
+        return [str(p.grad.dtype) for p in self.model.parameters()]
 
 
 def make_trainer(case: Case, problem: MLPProblem) -> RawTrainer | NNTrainer:

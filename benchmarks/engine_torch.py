@@ -76,6 +76,9 @@ class RawTrainer:
                 p -= problem.lr * p.grad
         return loss.item()
 
+    def grad_dtypes(self) -> list[str]:
+        return [str(p.grad.dtype).removeprefix("torch.") for p in self.params]
+
 
 class NNTrainer:
     """torch.nn.Sequential of Linear + activation layers, torch.nn.functional loss, torch.optim.SGD."""
@@ -110,6 +113,9 @@ class NNTrainer:
         loss.backward()
         self.optimizer.step()
         return loss.item()
+
+    def grad_dtypes(self) -> list[str]:
+        return [str(p.grad.dtype).removeprefix("torch.") for p in self.model.parameters()]
 
 
 def make_trainer(case: Case, problem: MLPProblem) -> RawTrainer | NNTrainer:

@@ -23,6 +23,7 @@ from benchmarks.workloads import LOSS_STEPS, Scale
 
 class Trainer(Protocol):
     def step(self) -> float: ...
+    def grad_dtypes(self) -> list[str]: ...
 
 
 class Chain(Protocol):
@@ -114,6 +115,7 @@ def measure_training(make_trainer: Callable[[], Trainer], scale: Scale, large: b
     with MemoryProbe(memory_method) as probe:
         losses = [trainer.step()]
     losses += [trainer.step() for _ in range(LOSS_STEPS - 1)]
+    grad_dtypes = trainer.grad_dtypes()
     steps = scale.mlp_large_steps if large else scale.mlp_small_steps
     repeats = scale.mlp_large_repeats if large else scale.mlp_small_repeats
     per_step = []
@@ -124,6 +126,7 @@ def measure_training(make_trainer: Callable[[], Trainer], scale: Scale, large: b
         per_step.append((time.perf_counter() - start) / steps)
     return {
         "check": [float(loss) for loss in losses],
+        "grad_dtypes": grad_dtypes,
         "time_per_step": _summary(per_step),
         "peak_memory": probe.peak,
         "memory_method": probe.label,

@@ -109,7 +109,8 @@ def relative_error(values: list[float], reference: list[float]) -> float:
 
 
 def check_losses(engines: dict[str, Any], references: dict[str, list[float]]) -> list[str]:
-    """Mark every case `check_ok` / `check_error`; return one MISMATCH line per disagreeing case."""
+    """Mark every case `check_ok` / `check_error`; return one MISMATCH line per disagreeing case
+    (first values off by more than the tolerance, or grads of another dtype than the parameters)."""
     mismatches = []
     dtypes = {case.key: case.dtype for case in CASES}
     for name, result in engines.items():
@@ -117,12 +118,17 @@ def check_losses(engines: dict[str, Any], references: dict[str, list[float]]) ->
             if "check" not in case:
                 continue
             error, tolerance = relative_error(case["check"], references[key]), loss_rtol(dtypes[key])
+            wrong_dtypes = sorted(set(case.get("grad_dtypes", [])) - {dtypes[key]})
             case["check_error"] = error
-            case["check_ok"] = error <= tolerance
-            if not case["check_ok"]:
+            case["check_ok"] = error <= tolerance and not wrong_dtypes
+            if error > tolerance:
                 mismatches.append(
                     f"MISMATCH {name} {key}: first {LOSS_STEPS} values differ from hand-written NumPy "
                     f"(max relative error {error:.2e} > {tolerance:g}): {case['check'][:4]} vs {references[key][:4]}"
+                )
+            if wrong_dtypes:
+                mismatches.append(
+                    f"MISMATCH {name} {key}: {dtypes[key]} parameters got {', '.join(wrong_dtypes)} grads"
                 )
     return mismatches
 

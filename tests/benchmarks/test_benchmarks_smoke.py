@@ -1,5 +1,6 @@
 """Smoke test of `python -m benchmarks --quick`: the table is written, and every engine computes what
-an independent hand-written NumPy version computes. No timing assertions."""
+an independent hand-written NumPy version computes. No timing assertions. Also: the runner's own
+agreement check flags a wrong loss or a wrong grad dtype, and the workloads' data is the lab's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # benchmarks/ is not an installed package
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.workloads import CASES, QUICK, Case, chain_input, loss_rtol, mlp_problem  # noqa: E402
+from benchmarks.runner import check_losses  # noqa: E402
+from benchmarks.workloads import (  # noqa: E402
+    CASES,
+    QUICK,
+    SEED,
+    Case,
+    chain_input,
+    generate_linear,
+    generate_xor_easy,
+    loss_rtol,
+    mlp_problem,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -121,3 +133,66 @@ def test_every_engine_matches_hand_written_numpy(quick_run: tuple[subprocess.Com
             compared.add((engine, case.key))
     for key in ("W1/raw", "W2/raw", "W3/raw", "W3-f32/raw", "W4/raw", "W5/raw"):
         assert ("ours", key) in compared and ("numpy", key) in compared
+    if nn_available():  # once nn exists its form must be measured, not skipped
+        for key in ("W1/nn", "W2/nn", "W3/nn", "W3-f32/nn"):
+            assert ("ours", key) in compared
+
+
+def test_parameters_keep_their_dtype(quick_run: tuple[subprocess.CompletedProcess, Path]) -> None:
+    _, out = quick_run
+    suite = json.loads((out.parent / "results" / "results.json").read_text())
+    for engine, result in suite["engines"].items():
+        for key, measured in result.get("cases", {}).items():
+            if "grad_dtypes" in measured:
+                expected = "float32" if key.startswith("W3-f32") else "float64"
+                assert set(measured["grad_dtypes"]) == {expected}, f"{engine} {key}: {measured['grad_dtypes']}"
+
+
+# ------------------------------------------------------------------ the agreement check can fail
+def engines_reporting(check: list[float], grad_dtypes: list[str]) -> dict:
+    return {"ours": {"cases": {"W3-f32/raw": {"check": check, "grad_dtypes": grad_dtypes}}}}
+
+
+def test_check_accepts_what_agrees() -> None:
+    reference = first_losses(Case("W3", "raw", "float32"), steps=3)
+    assert check_losses(engines_reporting(reference, ["float32"]), {"W3-f32/raw": reference}) == []
+
+
+@pytest.mark.parametrize("relative_change", [2e-5, -1e-3])
+def test_check_flags_a_different_loss(relative_change: float) -> None:
+    reference = first_losses(Case("W3", "raw", "float32"), steps=3)
+    changed = reference[:2] + [reference[2] * (1 + relative_change)]
+    engines = engines_reporting(changed, ["float32"])
+    mismatches = check_losses(engines, {"W3-f32/raw": reference})
+    assert len(mismatches) == 1 and "MISMATCH ours W3-f32/raw" in mismatches[0]
+    assert engines["ours"]["cases"]["W3-f32/raw"]["check_ok"] is False
+
+
+def test_check_flags_float32_params_with_float64_grads() -> None:
+    reference = first_losses(Case("W3", "raw", "float32"), steps=3)
+    mismatches = check_losses(engines_reporting(reference, ["float32", "float64"]), {"W3-f32/raw": reference})
+    assert mismatches == ["MISMATCH ours W3-f32/raw: float32 parameters got float64 grads"]
+
+
+# ------------------------------------------------------------------ the data is the lab's
+def nn_available() -> bool:
+    try:
+        import nn
+    except ImportError:
+        return False
+    return hasattr(nn, "MLP") and hasattr(nn, "datasets")
+
+
+def test_workload_data_is_nn_datasets() -> None:
+    if not nn_available():
+        pytest.skip("nn.datasets not written yet")
+    import nn
+
+    X, y = generate_linear(100, np.random.default_rng(SEED))
+    X_nn, y_nn = nn.datasets.generate_linear(100, rng=np.random.default_rng(SEED))
+    np.testing.assert_array_equal(X, X_nn)
+    np.testing.assert_array_equal(y, y_nn)
+    X, y = generate_xor_easy()
+    X_nn, y_nn = nn.datasets.generate_xor_easy()
+    np.testing.assert_array_equal(X, X_nn)
+    np.testing.assert_array_equal(y, y_nn)
