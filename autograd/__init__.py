@@ -17,6 +17,8 @@ from autograd.functional import (
     softmax, sqrt, squeeze, stack, sum, tanh, transpose, var, where,
 )  # fmt: skip
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from autograd.check_graph import check_graph
 
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
@@ -24,5 +26,15 @@ __all__ = [
     "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "clip", "sum",
     "mean", "var", "max", "min", "logsumexp", "softmax", "log_softmax", "reshape",
     "transpose", "flatten", "squeeze", "expand_dims", "broadcast_to", "matmul", "maximum",
-    "minimum", "where", "concatenate", "stack", "pad",
+    "minimum", "where", "concatenate", "stack", "pad", "numerical_grad", "gradcheck", "gradgradcheck",
+    "GradcheckError", "check_graph", "viz",
 ]  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    """`ag.viz` is imported on first use, so that `import autograd` never imports graphviz."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("autograd.viz")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
