@@ -30,11 +30,12 @@ class detect_anomaly:
     """
 
     def __enter__(self) -> None:
-        self._previous = state.anomaly
+        # A stack, so that one instance can be entered again inside itself.
+        self.__dict__.setdefault("_previous", []).append(state.anomaly)
         state.anomaly = True
 
     def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._previous
+        state.anomaly = self._previous.pop()
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)

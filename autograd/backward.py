@@ -79,7 +79,10 @@ def run_backward(
                 grad_output = pending.pop(node, None)
                 grads = [grad_output] + [pending.pop((node, k), None) for k in range(1, len(outputs))]
             else:
-                grad_output = pending.pop(node)
+                grad_output = pending.pop(node, None)
+                if grad_output is None:  # a second entry of a multi-output node that has run
+                    _check_not_freed_before(node, pending)
+                    continue
                 grads = None
             if node_captures and node in node_captures:
                 for output_nr, position in node_captures[node]:
@@ -126,6 +129,13 @@ def _raise_freed(node: Any) -> None:
         f"trying to backward through the graph a second time (through {node.name}): its saved arrays "
         "were freed after the first backward; pass retain_graph=True to the first backward"
     )
+
+
+def _check_not_freed_before(node: Any, pending: dict[Any, Any]) -> None:
+    """A multi-output node met again after this pass ran and freed it is fine, but one freed by
+    an earlier backward that still has gradients waiting is a second backward through it."""
+    if node.inputs is None and any(type(key) is tuple and key[0] is node for key in pending):
+        _raise_freed(node)
 
 
 def _check_count(node: Any, results: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -127,6 +127,10 @@ class Function:
             arrays = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
             edges = tuple([_edge(arg) if isinstance(arg, Tensor) and arg.requires_grad else None for arg in args])
             requires_grad = any(edge is not None for edge in edges)
+        record = requires_grad and state.grad_enabled
+        if requires_grad and not record:  # under no_grad no input needs a gradient
+            edges = (None,) * len(edges)
+        ctx.next_functions = edges  # before forward, which may read ctx.needs_input_grad
         try:
             outputs = cls.forward(ctx, *arrays)
         except (ValueError, IndexError) as error:
@@ -141,7 +145,6 @@ class Function:
                 [np.shape(getattr(arg, "data", arg)) for arg in args],
                 ctx._site,
             )
-        record = requires_grad and state.grad_enabled
         if type(outputs) is not tuple:
             if type(outputs) is not _ndarray:  # e.g. a NumPy scalar from a 0-d op
                 outputs = _as_array(ctx, outputs)
@@ -151,7 +154,6 @@ class Function:
             if record:
                 out.grad_fn = ctx
                 ctx.inputs = args
-                ctx.next_functions = edges
                 ctx._outputs = outputs
                 ctx._seq = next_sequence_number()
             else:
@@ -170,7 +172,6 @@ class Function:
             results.append(out)
         if record:
             ctx.inputs = args
-            ctx.next_functions = edges
             ctx._outputs = outputs
             ctx._seq = next_sequence_number()
         return tuple(results)

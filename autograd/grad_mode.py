@@ -31,11 +31,12 @@ class _GradModeSwitch:
     enabled = True
 
     def __enter__(self) -> None:
-        self._previous = state.grad_enabled
+        # A stack, so that one instance can be entered again inside itself.
+        self.__dict__.setdefault("_previous", []).append(state.grad_enabled)
         state.grad_enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._previous
+        state.grad_enabled = self._previous.pop()
 
     def __call__(self, fn: F) -> F:
         switch = type(self)

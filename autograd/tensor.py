@@ -39,10 +39,14 @@ class Tensor:
         elif isinstance(data, (np.ndarray, np.generic)):
             array = np.asarray(data)
         else:
-            array = np.asarray(data)
+            try:
+                array = np.asarray(data)
+            except ValueError as error:  # e.g. ragged nested lists
+                what = f"{type(data).__name__} {data!r:.80}"
+                raise ValueError(f"Tensor: cannot make an array from {what}: {error}") from None
             if array.dtype.kind in "iu":  # Python ints become float64, like Python floats
                 array = array.astype(np.float64)
-            elif array.dtype == object:
+            elif array.dtype.kind not in "fcb":  # strings, objects, dates
                 raise TypeError(f"Tensor: cannot make a numeric array from {type(data).__name__} {data!r:.80}")
         if dtype is not None:
             array = array.astype(dtype, copy=False)

@@ -93,7 +93,7 @@ def _tie_shares(x, extreme, axis):
 
 def _check_reducible(name, x, axis):
     if x.size == 0:
-        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape} (no identity)")
+        raise ValueError(f"cannot take the {name} of an empty tensor of shape {x.shape} (no identity)")
 
 
 class LogSumExp(Function):
