@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import weakref
 from collections.abc import Callable, Sequence
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,10 @@ from autograd.grad_mode import state
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
+# References that `_unshared` itself sees: the leaf_grads entry, the caller's local, its
+# own parameter and getrefcount's argument; for a base: the view's `.base`, the local, the argument.
+_REFS_OF_OWN_GRAD = 4
+_REFS_OF_BASE = 3
 
 
 def run_backward(
@@ -70,11 +75,16 @@ def run_backward(
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
-        while ready:
-            node = pop(ready)[1]
+        node = None  # set when the next node to run skipped the heap
+        while True:
+            if node is None:
+                if not ready:
+                    break
+                node = pop(ready)[1]
             outputs = node._outputs
             if type(outputs) is tuple:
                 if node not in pending and not any((node, k) in pending for k in range(1, len(outputs))):
+                    node = None
                     continue  # scheduled once per output: already run
                 grad_output = pending.pop(node, None)
                 grads = [grad_output] + [pending.pop((node, k), None) for k in range(1, len(outputs))]
@@ -82,6 +92,7 @@ def run_backward(
                 grad_output = pending.pop(node, None)
                 if grad_output is None:  # a second entry of a multi-output node that has run
                     _check_not_freed_before(node, pending)
+                    node = None
                     continue
                 grads = None
             if node_captures and node in node_captures:
@@ -101,6 +112,9 @@ def run_backward(
             if len(results) != len(node.next_functions):
                 results = _check_count(node, results)
 
+            # The newest producer that became ready runs next without a trip through the
+            # heap when nothing in the heap is newer: a chain never touches the heap.
+            next_node = None
             for edge, grad, arg in zip(node.next_functions, results, node.inputs):
                 if edge is None or grad is None:
                     continue
@@ -114,11 +128,22 @@ def run_backward(
                 previous = pending.get(key)
                 if previous is None:
                     pending[key] = grad
-                    push(ready, (-producer._seq, producer))
+                    if next_node is None:
+                        next_node = producer
+                    elif producer._seq > next_node._seq:
+                        push(ready, (-next_node._seq, next_node))
+                        next_node = producer
+                    else:
+                        push(ready, (-producer._seq, producer))
                 else:
                     pending[key] = previous + grad
             if not retain_graph:
                 node.inputs = node.saved_tensors = node._outputs = None
+            if next_node is not None and ready and next_node._seq < -ready[0][0]:
+                push(ready, (-next_node._seq, next_node))
+                next_node = None
+            node = next_node
+        results = grad = grad_output = None  # no stray references: _finish_leaves may keep these arrays
         return _finish_leaves(leaf_grads, leaf_captures, captured, inputs, create_graph, allow_unused)
     finally:
         state.grad_enabled = previous_mode
@@ -284,7 +309,6 @@ def _finish_leaves(
     allow_unused: bool,
 ) -> tuple[Tensor | None, ...] | None:
     """Run leaf hooks, then accumulate into `.grad` (backward) or return the grads (ag.grad)."""
-    assigned: set[int] = set()
     for key, (leaf, grad) in leaf_grads.items():
         if leaf._hooks:
             grad = _call_hooks(leaf._hooks, grad, create_graph)
@@ -298,9 +322,8 @@ def _finish_leaves(
             continue
         if grad.dtype != leaf.data.dtype:
             grad = grad.astype(leaf.data.dtype)
-        elif not grad.flags.owndata or not grad.flags.writeable or id(grad) in assigned:
-            grad = grad.copy()  # never hand out a view or an array another leaf also holds
-        assigned.add(id(grad))
+        elif not _unshared(grad):
+            grad = grad.copy()  # never hand out memory that anything else can see or change
         if leaf.grad is None:
             leaf.grad = Tensor(grad)
         else:
@@ -319,6 +342,17 @@ def _finish_leaves(
         else:
             results.append(grad if isinstance(grad, Tensor) else Tensor(grad))
     return tuple(results)
+
+
+def _unshared(grad: np.ndarray) -> bool:
+    """Is `grad` (the array in a `leaf_grads` entry, bound to the caller's `grad`) referenced
+    by nothing else, nor its memory by any other array? Then `.grad` can take it as it is,
+    as PyTorch's AccumulateGrad steals a gradient whose use count is one."""
+    if not grad.flags.writeable or getrefcount(grad) > _REFS_OF_OWN_GRAD:
+        return False
+    base = grad.base
+    # A view (a transposed matmul result, say) is fine when its base is owned by nothing else.
+    return base is None or (type(base) is _ndarray and base.base is None and getrefcount(base) <= _REFS_OF_BASE)
 
 
 def _call_hooks(hooks: list[Any], grad: Any, create_graph: bool) -> Any:

@@ -124,9 +124,17 @@ class Function:
             edges = (a_edge, b_edge)
             requires_grad = a_edge is not None or b_edge is not None
         else:
-            arrays = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
-            edges = tuple([_edge(arg) if isinstance(arg, Tensor) and arg.requires_grad else None for arg in args])
-            requires_grad = any(edge is not None for edge in edges)
+            arrays = list(args)
+            edges = [None] * len(args)
+            requires_grad = False
+            for position, arg in enumerate(args):
+                if isinstance(arg, Tensor):
+                    arrays[position] = arg.data
+                    if arg.requires_grad:
+                        producer = arg.grad_fn
+                        edges[position] = (arg, None) if producer is None else (producer, arg._output_nr)
+                        requires_grad = True
+            edges = tuple(edges)
         record = requires_grad and state.grad_enabled
         if requires_grad and not record:  # under no_grad no input needs a gradient
             edges = (None,) * len(edges)
@@ -175,12 +183,6 @@ class Function:
             ctx._outputs = outputs
             ctx._seq = next_sequence_number()
         return tuple(results)
-
-
-def _edge(tensor: Tensor) -> tuple[Any, Any]:
-    """Where a gradient for `tensor` goes: (its producer node, output index), or (leaf, None)."""
-    producer = tensor.grad_fn
-    return (tensor, None) if producer is None else (producer, tensor._output_nr)
 
 
 def _named_error(cls: type[Function], error: Exception, arrays: Any) -> Exception:

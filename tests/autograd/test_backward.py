@@ -364,3 +364,35 @@ def test_matmul_grads_for_1d_batched_and_broadcast_batched(shape_a, shape_b, fin
     assert a.grad.shape == shape_a and b.grad.shape == shape_b
     np.testing.assert_allclose(a.grad.data, expected_a, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(b.grad.data, expected_b, rtol=1e-6, atol=1e-8)
+
+
+def test_leaf_grads_never_share_memory():
+    """The engine hands a leaf its gradient array without a copy only when nothing else can
+    see that memory: two leaves fed the same gradient, a retained non-leaf and a leaf, or a
+    view of a gradient another leaf holds each get their own buffer."""
+    a = Tensor(np.ones((3, 4)), requires_grad=True)
+    b = Tensor(np.ones((3, 4)), requires_grad=True)
+    (a + b).sum().backward()  # Add gives one array to both inputs
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+
+    c = Tensor(np.ones(3), requires_grad=True)
+    z = c + 0.0
+    z.retain_grad()
+    z.sum().backward()
+    assert not np.shares_memory(z.grad.data, c.grad.data)
+
+    r = Tensor(np.ones(12), requires_grad=True)
+    a.grad = None
+    (a.reshape(12) + r).sum().backward()  # a's grad is a view of the array r gets
+    assert not np.shares_memory(a.grad.data, r.grad.data)
+    a.grad.data[...] = 0
+    np.testing.assert_array_equal(r.grad.data, np.ones(12))
+
+
+def test_an_unshared_gradient_is_taken_without_a_copy():
+    """A gradient nothing else holds becomes `.grad` as it is, a fresh transposed view too."""
+    weight = Tensor(np.ones((4, 5)), requires_grad=True)
+    x = Tensor(np.ones((2, 5)))
+    (x @ weight.T).sum().backward()
+    assert weight.grad.data.base is not None  # Transpose's backward returned a view: kept
+    np.testing.assert_array_equal(weight.grad.data, np.full((4, 5), 2.0))
