@@ -17,12 +17,13 @@ from autograd.functional import (
     softmax, sqrt, squeeze, stack, sum, tanh, transpose, var, where,
 )  # fmt: skip
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.random import manual_seed
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from autograd.check_graph import check_graph
 
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
-    "detect_anomaly", "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange",
+    "detect_anomaly", "manual_seed", "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange",
     "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "clip", "sum",
     "mean", "var", "max", "min", "logsumexp", "softmax", "log_softmax", "reshape",
     "transpose", "flatten", "squeeze", "expand_dims", "broadcast_to", "matmul", "maximum",

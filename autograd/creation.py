@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd.random import get_rng
 from autograd.tensor import Tensor
-
-_default_rng = np.random.default_rng()
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
@@ -40,7 +39,7 @@ def randn(
     *shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64, requires_grad: bool = False
 ) -> Tensor:
     """Standard normal samples; pass `rng` for repeatable draws."""
-    values = (rng or _default_rng).standard_normal(_shape(shape))
+    values = get_rng(rng).standard_normal(_shape(shape))
     return Tensor(values.astype(dtype, copy=False), requires_grad=requires_grad)
 
 
@@ -48,7 +47,7 @@ def rand(
     *shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64, requires_grad: bool = False
 ) -> Tensor:
     """Uniform samples in [0, 1); pass `rng` for repeatable draws."""
-    values = (rng or _default_rng).random(_shape(shape))
+    values = get_rng(rng).random(_shape(shape))
     return Tensor(values.astype(dtype, copy=False), requires_grad=requires_grad)
 
 

@@ -5,6 +5,7 @@ model = nn.MLP([2, 4, 4, 1])               # sigmoid activations, as in the lab
 loss = nn.MSELoss()(model(X), y)
 """
 
+from autograd.random import manual_seed
 from nn import datasets, functional, init, optim
 from nn.layers import (
     MLP,
@@ -22,7 +23,6 @@ from nn.layers import (
 from nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nn.module import Module
 from nn.parameter import Parameter
-from nn.random import manual_seed
 
 __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",

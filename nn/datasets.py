@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from nn.random import get_rng
+from autograd.random import get_rng
 
 
 def generate_linear(n: int = 100, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:

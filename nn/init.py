@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nn.random import get_rng
+from autograd.random import get_rng
 
 _LINEAR_GAIN = ("linear", "identity", "conv1d", "conv2d", "conv3d", "sigmoid")
 

@@ -66,7 +66,8 @@ class ScatterAdd(Function):
 
 
 class SetItem(Function):
-    """x with x[index] replaced by value: x's gradient is zero there, value's is the slice."""
+    """x with x[index] replaced by value: x's gradient is zero there, value's is the slice.
+    Where an index repeats, only the write that NumPy kept (the last) gets a gradient."""
 
     __slots__ = ()
 
@@ -78,9 +79,18 @@ class SetItem(Function):
         kept[index] = False
         ctx.save_for_backward(kept)
         ctx.index = index
+        # Replay the assignment with write numbers to see which writes survived.
+        writes = np.arange(kept[index].size).reshape(kept[index].shape)
+        survivor = np.full(np.shape(x), -1)
+        survivor[index] = writes
+        survived = survivor[index] == writes
+        ctx.survived = None if survived.all() else survived
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (kept,) = ctx.saved_tensors
-        return grad_output * kept, grad_output[ctx.index], None
+        grad_value = grad_output[ctx.index]
+        if ctx.survived is not None:
+            grad_value = grad_value * ctx.survived
+        return grad_output * kept, grad_value, None

@@ -119,3 +119,13 @@ def test_rng_and_manual_seed_make_init_repeatable():
 def test_kaiming_rejects_bad_mode():
     with pytest.raises(ValueError, match="fan_in.*fan_out.*'fan_avg'"):
         init.kaiming_normal_(_param((2, 2)), mode="fan_avg")
+
+
+def test_manual_seed_also_repeats_the_engine_random_tensors():
+    nn.manual_seed(11)
+    first = (ag.randn(3).data, ag.rand(2).data, nn.Linear(2, 3).weight.data.copy())
+    nn.manual_seed(11)
+    second = (ag.randn(3).data, ag.rand(2).data, nn.Linear(2, 3).weight.data.copy())
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert ag.manual_seed is nn.manual_seed

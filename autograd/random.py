@@ -1,5 +1,6 @@
-"""The default random generator of `nn`: model initialisation and the data generators draw
-from it when no `rng` is passed, so `nn.manual_seed(seed)` makes them repeatable."""
+"""The default random generator: `ag.randn`/`ag.rand`, `nn`'s initialisers and the lab's
+data generators draw from it when no `rng` is passed, so `manual_seed(seed)` makes them
+all repeatable at once."""
 
 from __future__ import annotations
 
@@ -12,11 +13,6 @@ def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the default generator (and return it), like `torch.manual_seed`."""
     global _generator
     _generator = np.random.default_rng(seed)
-    return _generator
-
-
-def default_generator() -> np.random.Generator:
-    """The generator used when an `rng` argument is None."""
     return _generator
 
 
