@@ -20,6 +20,7 @@ import numpy as np
 
 from autograd import anomaly
 from autograd.grad_mode import state
+from autograd.inplace import buffer_version
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
@@ -257,14 +258,19 @@ def _saved_as_tensors(node: Any) -> tuple[Any, ...]:
 
 
 def _check_saved_versions(node: Any) -> None:
-    """Raise if an array this node saved was modified in place after it was recorded."""
-    outputs = node._outputs if type(node._outputs) is tuple else (node._outputs,)
+    """Raise if an array this node saved (or memory it views) was modified in place after
+    the node was recorded."""
     for saved in node.saved_tensors:
-        for position, arg in enumerate(node.inputs):
-            if isinstance(arg, Tensor) and arg.data is saved and arg._version > node._seq:
-                _raise_modified(node, f"input {position} (shape {arg.shape})")
-        if node._dirty and any(saved is output for output in outputs):
-            _raise_modified(node, "its output")
+        if isinstance(saved, _ndarray) and buffer_version(saved) > node._seq:
+            position = next((i for i, a in enumerate(node.inputs) if isinstance(a, Tensor) and a.data is saved), None)
+            outputs = node._outputs if type(node._outputs) is tuple else (node._outputs,)
+            if position is not None:
+                what = f"input {position} (shape {saved.shape})"
+            elif any(saved is output for output in outputs):
+                what = "its output"
+            else:
+                what = f"an array of shape {saved.shape} that it saved"
+            _raise_modified(node, what)
 
 
 def _raise_modified(node: Any, what: str) -> None:

@@ -46,7 +46,6 @@ class Function:
 
     # Rarely set, so kept out of the slots that every node fills in.
     _hooks: dict[int, list[Any]] | None = None  # output index -> hooks of non-leaf tensors
-    _dirty = False  # an output of this op was modified in place after it was recorded
     _site: str | None = None  # user code that created the op (under detect_anomaly)
 
     @staticmethod

@@ -2,11 +2,14 @@
 
 The op runs out of place on a snapshot of the tensor's old value, the result is written
 into the tensor's own buffer, and the tensor takes the op's node as its `grad_fn`. The
-tensor's version is bumped, so a node that saved its old buffer refuses to backward.
+version of the buffer is bumped, so a node that saved that buffer, or any view of it (as
+`reshape`, `transpose` and slicing give), refuses to backward: PyTorch's version counter,
+which views share.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -14,6 +17,22 @@ import numpy as np
 from autograd.function import next_sequence_number
 from autograd.grad_mode import no_grad, state
 from autograd.tensor import Tensor
+
+# id(the ndarray that owns a buffer) -> the sequence number of the last in-place write into
+# it; an entry goes when its buffer is freed.
+_buffer_versions: dict[int, int] = {}
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory `array` looks at (itself, unless it is a view)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def buffer_version(array: np.ndarray) -> int:
+    """When `array`'s memory was last written by an in-place op (0: never)."""
+    return _buffer_versions.get(id(_owner(array)), 0) if _buffer_versions else 0
 
 
 def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
@@ -30,11 +49,10 @@ def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
             f"in-place {op.__name__}: the tensor's array (shape {tensor.shape}) is read-only, e.g. a "
             "broadcast view; use .copy() first"
         )
-    previous_node = tensor.grad_fn
     if record:
         old = Tensor(tensor.data.copy())  # the old value, for the op's backward
         old.requires_grad = tensor.requires_grad
-        old.grad_fn = previous_node
+        old.grad_fn = tensor.grad_fn
         if tensor._output_nr:
             old._output_nr = tensor._output_nr
         result = op.apply(old, *args)
@@ -51,8 +69,10 @@ def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
 
     tensor.data[...] = result.data
     tensor._version = state.last_inplace = next_sequence_number()
-    if previous_node is not None:
-        previous_node._dirty = True  # its saved output, if any, is this buffer
+    owner = _owner(tensor.data)
+    if id(owner) not in _buffer_versions:
+        weakref.finalize(owner, _buffer_versions.pop, id(owner), None)
+    _buffer_versions[id(owner)] = tensor._version
     if record:
         node = result.grad_fn
         node._outputs = tensor.data
