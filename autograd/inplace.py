@@ -68,11 +68,10 @@ def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
         raise TypeError(f"in-place {op.__name__}: result dtype {result.dtype} cannot be stored in {tensor.dtype}")
 
     tensor.data[...] = result.data
-    tensor._version = state.last_inplace = next_sequence_number()
     owner = _owner(tensor.data)
     if id(owner) not in _buffer_versions:
         weakref.finalize(owner, _buffer_versions.pop, id(owner), None)
-    _buffer_versions[id(owner)] = tensor._version
+    _buffer_versions[id(owner)] = state.last_inplace = next_sequence_number()
     if record:
         node = result.grad_fn
         node._outputs = tensor.data

@@ -24,7 +24,6 @@ class Tensor:
     grad: Tensor | None = None
     name: str | None = None
     _output_nr = 0  # which output of grad_fn this tensor is
-    _version = 0  # in-place epoch of the last in-place modification (0: never)
     _hooks: list[Callable[[Tensor], Tensor | None]] | None = None  # leaf grad hooks
 
     def __init__(
@@ -74,6 +73,11 @@ class Tensor:
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
+
+    @property
+    def _version(self) -> int:
+        """When this tensor's memory (shared with its views) was last changed in place (0: never)."""
+        return buffer_version(self.data)
 
     @property
     def is_leaf(self) -> bool:
@@ -336,7 +340,7 @@ def _data(value: Any) -> Any:
 # The ops and helpers used by the methods above. They import Tensor themselves, so they
 # come after its definition; the methods look the names up when they are called.
 from autograd.backward import register_tensor_hook, run_backward  # noqa: E402
-from autograd.inplace import apply_inplace  # noqa: E402
+from autograd.inplace import apply_inplace, buffer_version  # noqa: E402
 from autograd.numpy_interop import numpy_function, numpy_ufunc  # noqa: E402
 from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh  # noqa: E402
