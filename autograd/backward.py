@@ -217,13 +217,14 @@ def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> 
     extra = grad.ndim - len(shape)
     try:
         if extra >= 0:
-            axes = tuple(range(extra)) + tuple(
-                extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
-            )
-            if axes:
-                grad = grad.sum(axis=axes, keepdims=True)
-            if extra:
-                grad = grad.reshape(grad.shape[extra:])
+            leading = tuple(range(extra))
+            stretched = tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
+            if stretched:
+                grad = grad.sum(axis=leading + stretched, keepdims=True)
+                if extra:
+                    grad = grad.reshape(grad.shape[extra:])
+            elif extra:
+                grad = grad.sum(axis=leading)
         if grad.shape != shape:
             grad = np.broadcast_to(grad, shape)
     except ValueError:

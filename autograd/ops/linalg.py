@@ -38,7 +38,15 @@ class MatMul(Function):
                 grad_a = grad_a[..., 0, :]
         if needs_b:
             a_matrix = np.expand_dims(a, 0) if a.ndim == 1 else a
-            grad_b = np.swapaxes(a_matrix, -1, -2) @ grad_output
+            if _column_major(b):  # b is W.T: give W a row-major gradient, as (g^T a)^T
+                grad_b = np.swapaxes(np.swapaxes(grad_output, -1, -2) @ a_matrix, -1, -2)
+            else:
+                grad_b = np.swapaxes(a_matrix, -1, -2) @ grad_output
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+
+def _column_major(array) -> bool:
+    """A 2-D array laid out as the transpose of a row-major one (the `W.T` of `x @ W.T`)."""
+    return type(array) is np.ndarray and array.ndim == 2 and array.flags.f_contiguous and not array.flags.c_contiguous

@@ -396,3 +396,16 @@ def test_an_unshared_gradient_is_taken_without_a_copy():
     (x @ weight.T).sum().backward()
     assert weight.grad.data.base is not None  # Transpose's backward returned a view: kept
     np.testing.assert_array_equal(weight.grad.data, np.full((4, 5), 2.0))
+
+
+@pytest.mark.parametrize("shape_x", [(4, 5), (3, 4, 5), (5,)])
+def test_matmul_with_a_transposed_weight_gives_a_row_major_weight_grad(shape_x):
+    """x @ W.T (the layout of every linear layer): W's gradient is right for 1-D, 2-D and
+    batched x, and row-major, so the optimizer's update runs over contiguous memory."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal(shape_x), requires_grad=True)
+    weight = Tensor(rng.standard_normal((6, 5)), requires_grad=True)
+    assert ag.gradcheck(lambda x, w: x @ w.T, [x, weight])
+    assert ag.gradgradcheck(lambda x, w: x @ w.T, [x, weight])
+    (x @ weight.T).sum().backward()
+    assert weight.grad.data.flags.c_contiguous
