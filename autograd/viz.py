@@ -9,7 +9,6 @@ labelled cluster per module. Graphviz is imported only when drawing.
 
 from __future__ import annotations
 
-import inspect
 import os
 import secrets
 import shutil
@@ -20,16 +19,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd.tensor import Tensor
+from autograd.viz_text import (
+    EXPLODING_GRAD,
+    VANISHING_GRAD,
+    argument_names,
+    clip,
+    grad_line,
+    output_label,
+    shape_text,
+    short_repr,
+    value_lines,
+)
 
 if TYPE_CHECKING:
     import graphviz
 
 __all__ = ["draw_graph", "save_graph", "GraphvizNotFoundError", "VANISHING_GRAD", "EXPLODING_GRAD"]
 
-VANISHING_GRAD = 1e-7  # a gradient norm below this is marked as vanishing
-EXPLODING_GRAD = 1e3  # a gradient norm above this (or not finite) is marked as exploding
 _RANKDIRS = ("TB", "LR", "BT", "RL")
-_FULL_VALUES = 16  # arrays up to this many elements are printed in full; larger ones summarised
 _RENDER_FORMATS = ("svg", "png", "pdf")
 _DOT_FORMATS = ("dot", "gv")
 
@@ -184,33 +191,33 @@ class _GraphBuilder:
             existing = id(root) in self.nodes
             out = self._tensor_node(root, "output")
             if not existing:
-                self.edges.append((self.nodes[id(root.grad_fn)][0], out, _shape_text(root.shape)))
+                self.edges.append((self.nodes[id(root.grad_fn)][0], out, shape_text(root.shape)))
 
     def _add_op(self, node: Any) -> None:
         """The op's input nodes and edges, then the op itself (producers are already drawn)."""
         op_id = f"op{len(self.op_producers)}"
         self.op_producers[op_id] = producers = []
         inputs = node.inputs
-        argument_names = _argument_names(type(node))
+        names = argument_names(type(node))
         settings = []
         for position, edge in enumerate(node.next_functions):
             arg = inputs[position] if inputs is not None and position < len(inputs) else None
             if edge is None:
                 if isinstance(arg, Tensor) or (isinstance(arg, np.ndarray) and arg.ndim > 0):
                     source = self._tensor_node(arg, "constant")
-                    self.edges.append((source, op_id, _shape_text(arg.shape)))
+                    self.edges.append((source, op_id, shape_text(arg.shape)))
                 elif inputs is not None and arg is not None and arg is not False:
-                    name = argument_names[position] if position < len(argument_names) else f"arg{position}"
-                    settings.append(f"{name}={_short_repr(arg)}")
+                    name = names[position] if position < len(names) else f"arg{position}"
+                    settings.append(f"{name}={short_repr(arg)}")
                 continue
             producer, output_nr = edge
             if output_nr is None:  # a leaf that requires grad
                 source = self._tensor_node(producer, "parameter")
-                self.edges.append((source, op_id, _shape_text(producer.shape)))
+                self.edges.append((source, op_id, shape_text(producer.shape)))
                 continue
             producer_id = self.nodes[id(producer)][0]
             producers.append(producer_id)
-            label = _output_label(producer, output_nr, arg)
+            label = output_label(producer, output_nr, arg)
             if isinstance(arg, Tensor) and arg.name is not None and arg.grad_fn is producer:
                 existing = id(arg) in self.nodes
                 named = self._tensor_node(arg, "intermediate")
@@ -221,11 +228,11 @@ class _GraphBuilder:
                 self.edges.append((producer_id, op_id, label))
         lines = [type(node).__name__]
         if settings:
-            lines.append(_clip(", ".join(settings), 32))
+            lines.append(clip(", ".join(settings), 32))
         if self.show_values and node._outputs is not None:
             outputs = node._outputs if type(node._outputs) is tuple else (node._outputs,)
             for output in outputs:
-                lines.extend(_value_lines(output))
+                lines.extend(value_lines(output))
         self.keep.append(node)
         self.nodes[id(node)] = [op_id, "op", lines, {}, None]
 
@@ -238,13 +245,13 @@ class _GraphBuilder:
         self.tensor_count += 1
         name = self.names.get(id(tensor)) or getattr(tensor, "name", None)
         lines = [] if name is None and kind != "output" else [name or "output"]
-        lines.append(f"{_shape_text(tensor.shape)} {tensor.dtype}")
+        lines.append(f"{shape_text(tensor.shape)} {tensor.dtype}")
         data = tensor.data if isinstance(tensor, Tensor) else tensor
         if self.show_values:
-            lines.extend(_value_lines(data))
+            lines.extend(value_lines(data))
         attrs: dict[str, str] = {}
         if self.show_grads and isinstance(tensor, Tensor) and kind != "constant":
-            line, mark = _grad_line(tensor.grad)
+            line, mark = grad_line(tensor.grad)
             if tensor.grad is not None or kind == "parameter":  # a parameter without grad is news
                 lines.append(line)
             if mark is not None:
@@ -369,81 +376,3 @@ def _ops_in_data_order(root_nodes: list[Any]) -> list[Any]:
                 stack.pop()
                 order.append(node)
     return order
-
-
-_ARGUMENT_NAMES: dict[type, list[str]] = {}
-
-
-def _argument_names(op: type) -> list[str]:
-    """The names of `forward`'s arguments after ctx, to label settings like axis=1."""
-    names = _ARGUMENT_NAMES.get(op)
-    if names is None:
-        try:
-            parameters = list(inspect.signature(op.forward).parameters.values())[1:]
-        except (TypeError, ValueError):
-            parameters = []
-        names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        _ARGUMENT_NAMES[op] = names
-    return names
-
-
-def _output_label(producer: Any, output_nr: int, arg: Any) -> str:
-    """The shape flowing along an op -> op edge, when still known; `[k]` for output k > 0."""
-    outputs = producer._outputs
-    if isinstance(arg, Tensor):
-        shape = _shape_text(arg.shape)
-    elif outputs is not None:
-        shape = _shape_text((outputs[output_nr] if type(outputs) is tuple else outputs).shape)
-    else:
-        shape = ""
-    return f"[{output_nr}] {shape}".strip() if output_nr else shape
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _value_lines(array: Any) -> list[str]:
-    """Small arrays in full; large ones as min / max / mean."""
-    array = np.asarray(array)
-    if array.size <= _FULL_VALUES:
-        return np.array2string(array, precision=4, suppress_small=True, separator=" ").splitlines()
-    if array.dtype.kind not in "biuf":
-        return [f"{array.size} values"]
-    values = array.astype(np.float64, copy=False)
-    return [f"min {values.min():.4g}  max {values.max():.4g}", f"mean {values.mean():.4g}"]
-
-
-def _grad_line(grad: Any) -> tuple[str, str | None]:
-    """'|grad| = ...' and 'vanishing' / 'exploding' / None."""
-    if grad is None:
-        return "grad: none", None
-    norm = float(np.linalg.norm(np.asarray(getattr(grad, "data", grad), dtype=np.float64).ravel()))
-    if not np.isfinite(norm) or norm > EXPLODING_GRAD:
-        return f"|grad| = {norm:.3g} (exploding)", "exploding"
-    if norm < VANISHING_GRAD:
-        return f"|grad| = {norm:.3g} (vanishing)", "vanishing"
-    return f"|grad| = {norm:.3g}", None
-
-
-def _short_repr(value: Any) -> str:
-    """A setting of an op as a person would write it: 2, 0.5, (3, 2), [0, 1:]."""
-    if isinstance(value, (np.ndarray, np.generic)) and value.size == 1:
-        value = value.item()
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, slice) or (isinstance(value, tuple) and any(isinstance(v, slice) or v is ... for v in value)):
-        parts = value if isinstance(value, tuple) else (value,)
-        return _clip("[" + ", ".join(_slice_text(part) for part in parts) + "]", 20)
-    return _clip(repr(value), 20)
-
-
-def _slice_text(part: Any) -> str:
-    if not isinstance(part, slice):
-        return "..." if part is Ellipsis else "None" if part is None else _clip(repr(part), 8)
-    text = ("" if part.start is None else str(part.start)) + ":" + ("" if part.stop is None else str(part.stop))
-    return text if part.step is None else f"{text}:{part.step}"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
