@@ -11,8 +11,7 @@ O(log n) bookkeeping per node. Pending gradients are popped as they are used, an
 from __future__ import annotations
 
 import heapq
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from sys import getrefcount
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from autograd import anomaly
 from autograd.grad_mode import state
+from autograd.hooks import call_hooks, run_tensor_hooks
 from autograd.inplace import buffer_version
 from autograd.tensor import Tensor
 
@@ -190,7 +190,7 @@ def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...
     """The general path of one node's backward: several outputs, tensor hooks,
     create_graph and anomaly checks."""
     if node._hooks:
-        _run_tensor_hooks(node, grads, create_graph)
+        run_tensor_hooks(node, grads, create_graph)
     if len(grads) > 1 and any(g is None for g in grads):
         outputs = node._outputs
         grads = [np.zeros_like(outputs[i]) if g is None else g for i, g in enumerate(grads)]
@@ -318,7 +318,7 @@ def _finish_leaves(
     """Run leaf hooks, then accumulate into `.grad` (backward) or return the grads (ag.grad)."""
     for key, (leaf, grad) in leaf_grads.items():
         if leaf._hooks:
-            grad = _call_hooks(leaf._hooks, grad, create_graph)
+            grad = call_hooks(leaf._hooks, grad, create_graph)
         if inputs is not None:
             if key in leaf_captures:
                 captured[leaf_captures[key]] = grad
@@ -360,57 +360,6 @@ def _unshared(grad: np.ndarray) -> bool:
     base = grad.base
     # A view (a transposed matmul result, say) is fine when its base is owned by nothing else.
     return base is None or (type(base) is _ndarray and base.base is None and getrefcount(base) <= _REFS_OF_BASE)
-
-
-def _call_hooks(hooks: list[Any], grad: Any, create_graph: bool) -> Any:
-    for hook in hooks:
-        as_tensor = grad if isinstance(grad, Tensor) else Tensor(grad)
-        replaced = hook(as_tensor)
-        if replaced is not None:
-            grad = replaced if create_graph else np.asarray(getattr(replaced, "data", replaced))
-    return grad
-
-
-class _RetainGrad:
-    """The hook behind `retain_grad()`: stores the gradient on the tensor (weakly held)."""
-
-    __slots__ = ("tensor",)
-
-    def __init__(self, tensor: Tensor) -> None:
-        self.tensor = weakref.ref(tensor)
-
-    def __call__(self, grad: Tensor) -> None:
-        tensor = self.tensor()
-        if tensor is not None:
-            value = grad.data if not grad.requires_grad else grad
-            tensor.grad = Tensor(value) if tensor.grad is None else tensor.grad + value
-        return None
-
-
-def _run_tensor_hooks(node: Any, grads: list[Any], create_graph: bool) -> None:
-    for output_nr, hooks in node._hooks.items():
-        if grads[output_nr] is None:
-            continue
-        ordered = [h for h in hooks if not isinstance(h, _RetainGrad)] + [
-            h for h in hooks if isinstance(h, _RetainGrad)
-        ]
-        grads[output_nr] = _call_hooks(ordered, grads[output_nr], create_graph)
-
-
-def register_tensor_hook(tensor: Tensor, hook: Callable[[Tensor], Any] | None) -> Callable[[], None]:
-    """Attach `hook` (None: the retain_grad hook) to a tensor; returns its remover."""
-    hook = _RetainGrad(tensor) if hook is None else hook
-    if tensor.grad_fn is None:
-        if tensor._hooks is None:
-            tensor._hooks = []
-        hooks = tensor._hooks
-    else:
-        node = tensor.grad_fn
-        if node._hooks is None:
-            node._hooks = {}
-        hooks = node._hooks.setdefault(tensor._output_nr, [])
-    hooks.append(hook)
-    return lambda: hooks.remove(hook) if hook in hooks else None
 
 
 def grad(

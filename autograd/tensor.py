@@ -339,7 +339,8 @@ def _data(value: Any) -> Any:
 
 # The ops and helpers used by the methods above. They import Tensor themselves, so they
 # come after its definition; the methods look the names up when they are called.
-from autograd.backward import register_tensor_hook, run_backward  # noqa: E402
+from autograd.backward import run_backward  # noqa: E402
+from autograd.hooks import register_tensor_hook  # noqa: E402
 from autograd.inplace import apply_inplace, buffer_version  # noqa: E402
 from autograd.numpy_interop import numpy_function, numpy_ufunc  # noqa: E402
 from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
