@@ -14,6 +14,8 @@ class Adagrad(Optimizer):
     """PyTorch's Adagrad: clr = lr / (1 + (t-1)*lr_decay); g += wd*p; sum += g²;
     p -= clr * g / (√sum + eps)."""
 
+    non_negative = ("lr_decay", "weight_decay", "eps")
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -23,11 +25,6 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
     ) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps))
-
-    def check_hyperparameters(self, group: dict[str, Any]) -> None:
-        super().check_hyperparameters(group)
-        for key in ("lr_decay", "weight_decay", "eps"):
-            self.require(group[key] >= 0, f"invalid {key}={group[key]!r}; expected >= 0")
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         if not state:

@@ -15,6 +15,7 @@ class Adam(Optimizer):
     """PyTorch's Adam: g += wd*p; m = β1*m + (1-β1)*g; v = β2*v + (1-β2)*g²;
     p -= lr * m̂ / (√v̂ + eps) with the bias-corrected m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)."""
 
+    non_negative = ("eps", "weight_decay")
     decoupled_weight_decay = False
 
     def __init__(
@@ -33,8 +34,6 @@ class Adam(Optimizer):
         self.require(len(betas) == 2, f"betas must be a pair (beta1, beta2), got {betas!r}")
         for i, beta in enumerate(betas):
             self.require(0 <= beta < 1, f"invalid beta{i + 1}={beta!r} in betas; expected 0 <= beta < 1")
-        for key in ("eps", "weight_decay"):
-            self.require(group[key] >= 0, f"invalid {key}={group[key]!r}; expected >= 0")
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         if not state:

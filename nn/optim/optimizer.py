@@ -64,11 +64,15 @@ class Optimizer:
         self.check_hyperparameters(full)
         self.param_groups.append(full)
 
+    non_negative: tuple[str, ...] = ()  # hyperparameters that must be >= 0
+
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad hyperparameter; subclasses extend it for theirs."""
         lr = group["lr"]
         if not isinstance(lr, (int, float, np.number)) or not math.isfinite(lr) or lr <= 0:
             raise ValueError(f"{type(self).__name__}: invalid learning rate lr={lr!r}; expected a finite number > 0")
+        for key in self.non_negative:
+            self.require(group[key] >= 0, f"invalid {key}={group[key]!r}; expected >= 0")
 
     def require(self, condition: bool, message: str) -> None:
         """Raise a ValueError naming this optimizer unless `condition` holds."""

@@ -14,6 +14,8 @@ class RMSprop(Optimizer):
     """PyTorch's RMSprop: g += wd*p; v = alpha*v + (1-alpha)*g²; with momentum
     b = momentum*b + g/(√v + eps) and p -= lr*b, else p -= lr * g/(√v + eps)."""
 
+    non_negative = ("alpha", "eps", "weight_decay", "momentum")
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -25,11 +27,6 @@ class RMSprop(Optimizer):
     ) -> None:
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
         super().__init__(params, defaults)
-
-    def check_hyperparameters(self, group: dict[str, Any]) -> None:
-        super().check_hyperparameters(group)
-        for key in ("alpha", "eps", "weight_decay", "momentum"):
-            self.require(group[key] >= 0, f"invalid {key}={group[key]!r}; expected >= 0")
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         if not state:

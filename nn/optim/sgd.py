@@ -14,6 +14,8 @@ class SGD(Optimizer):
     """PyTorch's SGD: g += wd*p; b = momentum*b + (1-dampening)*g (b = g on the first step);
     g = g + momentum*b with Nesterov, else g = b; p -= lr*g."""
 
+    non_negative = ("momentum", "weight_decay")
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -28,8 +30,6 @@ class SGD(Optimizer):
 
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
         super().check_hyperparameters(group)
-        self.require(group["momentum"] >= 0, f"invalid momentum={group['momentum']!r}; expected >= 0")
-        self.require(group["weight_decay"] >= 0, f"invalid weight_decay={group['weight_decay']!r}; expected >= 0")
         if group["nesterov"]:
             self.require(
                 group["momentum"] > 0 and group["dampening"] == 0,
