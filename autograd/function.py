@@ -89,59 +89,52 @@ class Function:
         """Run the op on `args` and, when any input requires grad, record it."""
         ctx = _new_node(cls)
         ctx.saved_tensors = ()
+        grad_enabled = state.grad_enabled
         # Unary and binary ops are nearly all ops: they skip the generic loop.
-        if len(args) == 1:
-            (x,) = args
-            if isinstance(x, Tensor):
-                arrays = (x.data,)
-                if x.requires_grad:
-                    producer = x.grad_fn
-                    edges = ((x, None) if producer is None else (producer, x._output_nr),)
-                else:
-                    edges = (None,)
-            else:
-                arrays, edges = args, (None,)
-            requires_grad = edges[0] is not None
-        elif len(args) == 2:
-            a, b = args
-            a_edge = b_edge = None
-            if isinstance(a, Tensor):
-                a_array = a.data
-                if a.requires_grad:
-                    producer = a.grad_fn
-                    a_edge = (a, None) if producer is None else (producer, a._output_nr)
-            else:
-                a_array = a
-            if isinstance(b, Tensor):
-                b_array = b.data
-                if b.requires_grad:
-                    producer = b.grad_fn
-                    b_edge = (b, None) if producer is None else (producer, b._output_nr)
-            else:
-                b_array = b
-            arrays = (a_array, b_array)
-            edges = (a_edge, b_edge)
-            requires_grad = a_edge is not None or b_edge is not None
-        else:
-            arrays = list(args)
-            edges = [None] * len(args)
-            requires_grad = False
-            for position, arg in enumerate(args):
-                if isinstance(arg, Tensor):
-                    arrays[position] = arg.data
-                    if arg.requires_grad:
-                        producer = arg.grad_fn
-                        edges[position] = (arg, None) if producer is None else (producer, arg._output_nr)
-                        requires_grad = True
-            edges = tuple(edges)
-        record = requires_grad and state.grad_enabled
-        if requires_grad and not record:  # under no_grad no input needs a gradient
-            edges = (None,) * len(edges)
-        ctx.next_functions = edges  # before forward, which may read ctx.needs_input_grad
         try:
-            outputs = cls.forward(ctx, *arrays)
+            count = len(args)
+            if count == 1:
+                x = args[0]
+                edge = None
+                if isinstance(x, Tensor):
+                    if x.requires_grad and grad_enabled:
+                        producer = x.grad_fn
+                        edge = (x, None) if producer is None else (producer, x._output_nr)
+                    x = x.data
+                record = edge is not None
+                ctx.next_functions = (edge,)  # before forward, which may read ctx.needs_input_grad
+                outputs = cls.forward(ctx, x)
+            elif count == 2:
+                a, b = args
+                a_edge = b_edge = None
+                if isinstance(a, Tensor):
+                    if a.requires_grad and grad_enabled:
+                        producer = a.grad_fn
+                        a_edge = (a, None) if producer is None else (producer, a._output_nr)
+                    a = a.data
+                if isinstance(b, Tensor):
+                    if b.requires_grad and grad_enabled:
+                        producer = b.grad_fn
+                        b_edge = (b, None) if producer is None else (producer, b._output_nr)
+                    b = b.data
+                record = a_edge is not None or b_edge is not None
+                ctx.next_functions = (a_edge, b_edge)
+                outputs = cls.forward(ctx, a, b)
+            else:
+                arrays = list(args)
+                edges = [None] * count
+                record = False
+                for position, arg in enumerate(args):
+                    if isinstance(arg, Tensor):
+                        arrays[position] = arg.data
+                        if arg.requires_grad and grad_enabled:
+                            producer = arg.grad_fn
+                            edges[position] = (arg, None) if producer is None else (producer, arg._output_nr)
+                            record = True
+                ctx.next_functions = tuple(edges)
+                outputs = cls.forward(ctx, *arrays)
         except (ValueError, IndexError) as error:
-            raise _named_error(cls, error, arrays) from error
+            raise _named_error(cls, error, [arg.data if isinstance(arg, Tensor) else arg for arg in args]) from error
 
         if state.anomaly:
             ctx._site = anomaly.creation_site()
@@ -149,7 +142,7 @@ class Function:
                 cls.__name__,
                 "forward",
                 outputs if type(outputs) is tuple else (outputs,),
-                [np.shape(getattr(arg, "data", arg)) for arg in args],
+                [np.shape(arg.data if isinstance(arg, Tensor) else arg) for arg in args],
                 ctx._site,
             )
         if type(outputs) is not tuple:
