@@ -100,7 +100,8 @@ def run_backward(
                 for output_nr, position in node_captures[node]:
                     captured[position] = grad_output if grads is None else grads[output_nr]
 
-            if node.inputs is None:
+            node_args = node.inputs
+            if node_args is None:
                 _raise_freed(node)
             if last_inplace > node._seq:
                 _check_saved_versions(node)
@@ -110,13 +111,14 @@ def run_backward(
                 results = node.backward(node, grad_output)
                 if type(results) is not tuple:
                     results = (results,)
-            if len(results) != len(node.next_functions):
+            edges = node.next_functions
+            if len(results) != len(edges):
                 results = _check_count(node, results)
 
             # The newest producer that became ready runs next without a trip through the
             # heap when nothing in the heap is newer: a chain never touches the heap.
             next_node = None
-            for edge, grad, arg in zip(node.next_functions, results, node.inputs):
+            for edge, grad, arg in zip(edges, results, node_args):
                 if edge is None or grad is None:
                     continue
                 if type(grad) is not _ndarray or grad.shape != arg.data.shape:
