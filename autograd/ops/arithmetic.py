@@ -82,7 +82,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, p):
-        out = np.power(x, p)
+        out = x**p  # the operator takes NumPy's fast paths for p = 2, 0.5, -1
         ctx.save_for_backward(x, p, out)
         return out
 

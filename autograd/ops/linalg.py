@@ -15,10 +15,14 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if np.ndim(a) == 0 or np.ndim(b) == 0:
-            raise ValueError("matmul needs operands with at least one axis; use * for scalars")
+        try:
+            out = np.matmul(a, b)
+        except ValueError:
+            if np.ndim(a) == 0 or np.ndim(b) == 0:
+                raise ValueError("matmul needs operands with at least one axis; use * for scalars") from None
+            raise
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return out
 
     @staticmethod
     def backward(ctx, grad_output):

@@ -26,7 +26,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.reduced = (axis, keepdims)
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return np.asarray(np.add.reduce(x, axis=axis, keepdims=keepdims))  # np.sum without its Python layer
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -38,10 +38,13 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        out = np.mean(x, axis=axis, keepdims=keepdims)
+        x = np.asarray(x)
+        # np.mean's sum without its Python layer; integers are averaged in float64, as np.mean does
+        total = np.asarray(np.add.reduce(x, axis, np.float64 if x.dtype.kind in "biu" else None, None, keepdims))
         ctx.reduced = (axis, keepdims)
-        ctx.count = x.size // max(out.size, 1)
-        return out
+        ctx.count = x.size // max(total.size, 1)
+        total /= ctx.count  # in place, so that a 0-d result stays an array
+        return total
 
     @staticmethod
     def backward(ctx, grad_output):
