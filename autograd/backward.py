@@ -28,6 +28,7 @@ _ndarray = np.ndarray
 # own parameter and getrefcount's argument; for a base: the view's `.base`, the local, the argument.
 _REFS_OF_OWN_GRAD = 4
 _REFS_OF_BASE = 3
+_FILL_BELOW = 4096  # a reduced gradient broadcast to at most this many elements is filled in, not viewed
 
 
 def run_backward(
@@ -228,7 +229,13 @@ def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> 
             elif extra:
                 grad = grad.sum(axis=leading)
         if grad.shape != shape:
-            grad = np.broadcast_to(grad, shape)
+            if type(grad) is _ndarray and arg.data.size <= _FILL_BELOW:
+                # Filling a small array costs a tenth of np.broadcast_to's view.
+                filled = np.empty(shape, grad.dtype)
+                filled[...] = grad
+                grad = filled
+            else:
+                grad = np.broadcast_to(grad, shape)
     except ValueError:
         position = next(i for i, a in enumerate(node.inputs) if a is arg)
         raise RuntimeError(

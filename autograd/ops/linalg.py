@@ -37,20 +37,28 @@ class MatMul(Function):
         grad_a = grad_b = None
         if needs_a:
             b_matrix = np.expand_dims(b, -1) if b.ndim == 1 else b
-            grad_a = grad_output @ np.swapaxes(b_matrix, -1, -2)
+            grad_a = grad_output @ _transposed(b_matrix)
             if a.ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if needs_b:
             a_matrix = np.expand_dims(a, 0) if a.ndim == 1 else a
             if _column_major(b):  # b is W.T: give W a row-major gradient, as (g^T a)^T
-                grad_b = np.swapaxes(np.swapaxes(grad_output, -1, -2) @ a_matrix, -1, -2)
+                grad_b = _transposed(_transposed(grad_output) @ a_matrix)
             else:
-                grad_b = np.swapaxes(a_matrix, -1, -2) @ grad_output
+                grad_b = _transposed(a_matrix) @ grad_output
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
 
 
+def _transposed(matrices):
+    """The last two axes swapped (a matrix, or each matrix of a batch)."""
+    return matrices.T if matrices.ndim == 2 else np.swapaxes(matrices, -1, -2)
+
+
 def _column_major(array) -> bool:
     """A 2-D array laid out as the transpose of a row-major one (the `W.T` of `x @ W.T`)."""
-    return type(array) is np.ndarray and array.ndim == 2 and array.flags.f_contiguous and not array.flags.c_contiguous
+    if type(array) is not np.ndarray or array.ndim != 2:
+        return False
+    flags = array.flags
+    return flags.f_contiguous and not flags.c_contiguous

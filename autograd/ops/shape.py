@@ -35,7 +35,9 @@ class Transpose(Function):
     @staticmethod
     def backward(ctx, grad_output):
         axes = ctx.axes
-        inverse = None if axes is None else tuple(np.argsort([a % grad_output.ndim for a in axes]))
+        if axes is None:  # all axes reversed: reversing them again undoes it
+            return grad_output.T, None
+        inverse = tuple(np.argsort([a % grad_output.ndim for a in axes]))
         return np.transpose(grad_output, inverse), None
 
 
