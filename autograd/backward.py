@@ -218,6 +218,8 @@ def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...
 def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> Any:
     """Sum a broadcast gradient down to `shape`, or broadcast a reduced one up to it."""
     extra = grad.ndim - len(shape)
+    if extra > 0 and grad.shape[extra:] == shape:  # only leading axes were broadcast, as for a bias
+        return grad.sum(axis=0 if extra == 1 else tuple(range(extra)))
     try:
         if extra >= 0:
             leading = tuple(range(extra))
@@ -299,7 +301,7 @@ def _root_grad(root: Tensor, grad: Any, create_graph: bool) -> Any:
                 f"backward: a gradient can be created implicitly only for a single-element output, but this one "
                 f"has shape {root.shape}; pass grad= of that shape"
             )
-        grad = np.ones_like(root.data)
+        grad = np.ones(root.data.shape, root.data.dtype)
     else:
         grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if grad.shape != root.data.shape:
