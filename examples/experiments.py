@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from tqdm import tqdm
 
 from examples.lab.bars import generate_bars, train_cnn
 from examples.lab.bars import summary_table as cnn_table
+from examples.lab.cli import require_writable_folder
 from examples.lab.datasets import DATASETS
 from examples.lab.plots import plot_cnn, plot_comparison
 from examples.lab.sweep import Setting, run_setting, summary_table
@@ -93,12 +93,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             setattr(args, key, budget[key])
         if getattr(args, key) < 1:
             parser.error(f"argument --{key.replace('_', '-')}: must be at least 1, got {getattr(args, key)}")
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=args.out):
-            pass
-    except OSError as error:
-        parser.error(f"argument --out: cannot write to {str(args.out)!r}: {error.strerror or error}")
+    require_writable_folder(parser, args.out)
     return args
 
 

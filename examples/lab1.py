@@ -14,7 +14,6 @@ import argparse
 import math
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 import autograd as ag
 import nn
 from autograd import viz
+from examples.lab.cli import require_writable_folder
 from examples.lab.datasets import DATASETS, TITLES, load_dataset
 from examples.lab.plots import plot_learning_curves, plot_result
 from examples.lab.report import render_report
@@ -79,12 +79,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         )
     if args.epochs < 1:
         parser.error(f"argument --epochs: must be at least 1, got {args.epochs}")
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=args.out):
-            pass
-    except OSError as error:
-        parser.error(f"argument --out: cannot write to {str(args.out)!r}: {error.strerror or error}")
+    require_writable_folder(parser, args.out)
     return args
 
 
