@@ -24,10 +24,6 @@ from autograd.inplace import buffer_version
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
-# References that `_unshared` itself sees: the leaf_grads entry, the caller's local, its
-# own parameter and getrefcount's argument; for a base: the view's `.base`, the local, the argument.
-_REFS_OF_OWN_GRAD = 4
-_REFS_OF_BASE = 3
 _FILL_BELOW = 4096  # a reduced gradient broadcast to at most this many elements is filled in, not viewed
 
 
@@ -366,11 +362,36 @@ def _unshared(grad: np.ndarray) -> bool:
     """Is `grad` (the array in a `leaf_grads` entry, bound to the caller's `grad`) referenced
     by nothing else, nor its memory by any other array? Then `.grad` can take it as it is,
     as PyTorch's AccumulateGrad steals a gradient whose use count is one."""
-    if not grad.flags.writeable or getrefcount(grad) > _REFS_OF_OWN_GRAD:
+    if not grad.flags.writeable:
+        return False
+    own, of_base = _reference_counts(grad)
+    if own > _REFS_OF_OWN_GRAD:
         return False
     base = grad.base
     # A view (a transposed matmul result, say) is fine when its base is owned by nothing else.
-    return base is None or (type(base) is _ndarray and base.base is None and getrefcount(base) <= _REFS_OF_BASE)
+    return base is None or (type(base) is _ndarray and base.base is None and of_base <= _REFS_OF_BASE)
+
+
+def _reference_counts(grad: np.ndarray) -> tuple[int, int]:
+    base = grad.base
+    return getrefcount(grad), 0 if base is None else getrefcount(base)
+
+
+def _calibrated_reference_counts() -> tuple[int, int]:
+    """The counts `_unshared` sees for a gradient nobody else holds, measured once through the
+    same loop and calls as `_finish_leaves`: what the interpreter counts (frames, borrowed
+    references) differs between Python versions."""
+
+    def like_unshared(grad: np.ndarray) -> tuple[int, int]:
+        return _reference_counts(grad)
+
+    leaf_grads = {0: [None, np.empty((1, 2)).T]}  # a fresh view: its base is held by it alone
+    for _key, (_leaf, grad) in leaf_grads.items():
+        return like_unshared(grad)
+    raise AssertionError("unreachable")
+
+
+_REFS_OF_OWN_GRAD, _REFS_OF_BASE = _calibrated_reference_counts()
 
 
 def grad(
