@@ -2,8 +2,9 @@
 
 import autograd as ag
 x = ag.Tensor([[1.0, 2.0]], requires_grad=True)
+w = ag.randn(2, 3, requires_grad=True)
 y = (x @ w).sigmoid().sum()
-y.backward()          # x.grad is d y / d x
+y.backward()          # x.grad is dy/dx, w.grad is dy/dw
 """
 
 from autograd.tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
