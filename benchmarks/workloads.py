@@ -67,7 +67,7 @@ class Scale:
     long_chain_repeats: int
 
 
-FULL = Scale(200, 7, 10, 7, 30, 50_000, 3)
+FULL = Scale(200, 25, 10, 9, 100, 50_000, 3)  # long enough that a burst of load moves only some repeats
 QUICK = Scale(20, 3, 1, 2, 5, 5_000, 2)
 CHAIN_STEPS = 1000  # W4 links (3 ops each)
 
