@@ -17,7 +17,6 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.gradcheck import InputCheck, compare_jacobians
-from autograd.inplace import buffer_version
 from autograd.tensor import Tensor
 
 __all__ = ["check_graph", "GraphCheckReport", "OpFailure"]
@@ -130,7 +129,7 @@ def _nodes_in_creation_order(root: Function) -> list[Function]:
 def _unavailable_input(node: Function) -> str:
     """Why the values a node saw are gone (an input modified in place since), or ''."""
     for index, arg in enumerate(node.inputs):
-        if isinstance(arg, Tensor) and buffer_version(arg.data) > node._seq:
+        if isinstance(arg, Tensor) and arg._version > node._seq:
             return f"input {index} was modified in place after the op ran, so the values it saw are gone"
     return ""
 

@@ -65,6 +65,18 @@ class ScatterAdd(Function):
         return grad_output[ctx.index], None, None
 
 
+def _surviving_writes(shape: tuple[int, ...], index: Any) -> np.ndarray | None:
+    """For `t[index] = v` with an index that may repeat: which writes NumPy kept (a mask of
+    the indexed selection's shape), found by replaying the assignment with write numbers;
+    None when every write survived."""
+    selected = np.empty(shape, dtype=bool)[index].shape
+    writes = np.arange(int(np.prod(selected))).reshape(selected)
+    survivor = np.full(shape, -1)
+    survivor[index] = writes
+    survived = survivor[index] == writes
+    return None if survived.all() else survived
+
+
 class SetItem(Function):
     """x with x[index] replaced by value: x's gradient is zero there, value's is the slice.
     Where an index repeats, only the write that NumPy kept (the last) gets a gradient."""
@@ -79,12 +91,7 @@ class SetItem(Function):
         kept[index] = False
         ctx.save_for_backward(kept)
         ctx.index = index
-        # Replay the assignment with write numbers to see which writes survived.
-        writes = np.arange(kept[index].size).reshape(kept[index].shape)
-        survivor = np.full(np.shape(x), -1)
-        survivor[index] = writes
-        survived = survivor[index] == writes
-        ctx.survived = None if survived.all() else survived
+        ctx.survived = None if _is_basic(index) else _surviving_writes(np.shape(x), index)
         return out
 
     @staticmethod
