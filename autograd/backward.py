@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograd import anomaly
+from autograd.function import input_edge
 from autograd.grad_mode import state
 from autograd.hooks import call_hooks, run_tensor_hooks
 from autograd.inplace import buffer_version
@@ -37,20 +38,20 @@ def run_backward(
 ) -> tuple[Tensor | None, ...] | None:
     """Backpropagate from `roots`. Without `inputs`, accumulate into the leaves' `.grad`;
     with `inputs`, return their gradients and leave every `.grad` alone (`ag.grad`)."""
-    # Pending gradients, keyed by node for its output 0 and by (node, k) for output k > 0.
+    # Pending gradients, keyed by edge (see `input_edge`): a node for its output 0, (node, k)
+    # for its output k > 0. A leaf's are summed in `leaf_grads`.
     pending: dict[Any, Any] = {}
     leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
     root_nodes = []
     for root, grad in zip(roots, root_grads):
         grad = _root_grad(root, grad, create_graph)
-        node = root.grad_fn
-        if node is None:
+        edge = input_edge(root)
+        if root.grad_fn is None:
             _add_leaf_grad(leaf_grads, root, grad)
             continue
-        if node not in root_nodes:
-            root_nodes.append(node)
-        key = node if root._output_nr == 0 else (node, root._output_nr)
-        pending[key] = grad if key not in pending else pending[key] + grad
+        if root.grad_fn not in root_nodes:
+            root_nodes.append(root.grad_fn)
+        pending[edge] = grad if edge not in pending else pending[edge] + grad
 
     captured: list[Any] = []
     node_captures: dict[Any, list[tuple[int, int]]] = {}
@@ -69,7 +70,7 @@ def run_backward(
     heapq.heapify(ready)
     push, pop = heapq.heappush, heapq.heappop
     last_inplace = state.last_inplace
-    general = create_graph or state.anomaly
+    general = create_graph or state.anomaly or bool(node_captures)
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
@@ -79,64 +80,53 @@ def run_backward(
                 if not ready:
                     break
                 node = pop(ready)[1]
-            outputs = node._outputs
-            if type(outputs) is tuple:
-                if node not in pending and not any((node, k) in pending for k in range(1, len(outputs))):
-                    node = None
-                    continue  # scheduled once per output: already run
-                grad_output = pending.pop(node, None)
-                grads = [grad_output] + [pending.pop((node, k), None) for k in range(1, len(outputs))]
-            else:
-                grad_output = pending.pop(node, None)
-                if grad_output is None:  # a second entry of a multi-output node that has run
-                    _check_not_freed_before(node, pending)
-                    node = None
-                    continue
-                grads = None
-            if node_captures and node in node_captures:
-                for output_nr, position in node_captures[node]:
-                    captured[position] = grad_output if grads is None else grads[output_nr]
-
-            node_args = node.inputs
-            if node_args is None:
-                _raise_freed(node)
-            if last_inplace > node._seq:
-                _check_saved_versions(node)
-            if general or grads is not None or node._hooks:
-                results = _run_node(node, [grad_output] if grads is None else grads, create_graph)
-            else:
+            grad_output = pending.pop(node, None)
+            if (
+                grad_output is not None
+                and type(node._outputs) is not tuple
+                and node.inputs is not None
+                and last_inplace < node._seq
+                and not (general or node._hooks)
+            ):
                 results = node.backward(node, grad_output)
                 if type(results) is not tuple:
                     results = (results,)
-            edges = node.next_functions
+            else:
+                results = _run_special(node, grad_output, pending, node_captures, captured, create_graph)
+                if results is None:  # already run: scheduled once per output
+                    node = None
+                    continue
+            edges = node._edges
             if len(results) != len(edges):
                 results = _check_count(node, results)
 
             # The newest producer that became ready runs next without a trip through the
             # heap when nothing in the heap is newer: a chain never touches the heap.
             next_node = None
-            for edge, grad, arg in zip(edges, results, node_args):
+            for edge, grad, arg in zip(edges, results, node.inputs):
                 if edge is None or grad is None:
                     continue
                 if type(grad) is not _ndarray or grad.shape != arg.data.shape:
                     grad = _conform(grad, arg, node, create_graph)
-                producer, output_nr = edge
-                if output_nr is None:  # a leaf
-                    _add_leaf_grad(leaf_grads, producer, grad)
-                    continue
-                key = producer if output_nr == 0 else (producer, output_nr)
-                previous = pending.get(key)
-                if previous is None:
-                    pending[key] = grad
-                    if next_node is None:
-                        next_node = producer
-                    elif producer._seq > next_node._seq:
-                        push(ready, (-next_node._seq, next_node))
-                        next_node = producer
-                    else:
-                        push(ready, (-producer._seq, producer))
+                if type(edge) is tuple:
+                    if len(edge) == 1:  # a leaf
+                        _add_leaf_grad(leaf_grads, edge[0], grad)
+                        continue
+                    producer = edge[0]
                 else:
-                    pending[key] = previous + grad
+                    producer = edge
+                previous = pending.get(edge)
+                if previous is not None:
+                    pending[edge] = previous + grad
+                    continue
+                pending[edge] = grad
+                if next_node is None:
+                    next_node = producer
+                elif producer._seq > next_node._seq:
+                    push(ready, (-next_node._seq, next_node))
+                    next_node = producer
+                else:
+                    push(ready, (-producer._seq, producer))
             if not retain_graph:
                 node.inputs = node.saved_tensors = node._outputs = None
             if next_node is not None and ready and next_node._seq < -ready[0][0]:
@@ -147,6 +137,37 @@ def run_backward(
         return _finish_leaves(leaf_grads, leaf_captures, captured, inputs, create_graph, allow_unused)
     finally:
         state.grad_enabled = previous_mode
+
+
+def _run_special(
+    node: Any,
+    grad_output: Any,
+    pending: dict[Any, Any],
+    node_captures: dict[Any, list[tuple[int, int]]],
+    captured: list[Any],
+    create_graph: bool,
+) -> tuple[Any, ...] | None:
+    """One node off the lean path: several outputs, a node met again, gradients that
+    `ag.grad` captures, freed or modified saved arrays, hooks, create_graph or anomaly mode.
+    None when the node has already run in this pass."""
+    outputs = node._outputs
+    grads = None
+    if type(outputs) is tuple:
+        others = [pending.pop((node, k), None) for k in range(1, len(outputs))]
+        if grad_output is None and all(grad is None for grad in others):
+            return None  # scheduled once per output: already run
+        grads = [grad_output, *others]
+    elif grad_output is None:  # a second entry of a multi-output node that has run
+        _check_not_freed_before(node, pending)
+        return None
+    if node in node_captures:
+        for output_nr, position in node_captures[node]:
+            captured[position] = grad_output if grads is None else grads[output_nr]
+    if node.inputs is None:
+        _raise_freed(node)
+    if state.last_inplace > node._seq:
+        _check_saved_versions(node)
+    return _run_node(node, [grad_output] if grads is None else grads, create_graph)
 
 
 def _raise_freed(node: Any) -> None:

@@ -9,6 +9,7 @@ input to the node that produced it (or to the leaf tensor itself).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,11 +43,14 @@ class Function:
     the op become that Tensor; anything else saved is treated as a constant.
     """
 
-    __slots__ = ("inputs", "next_functions", "saved_tensors", "_outputs", "_seq", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "_edges", "saved_tensors", "_outputs", "_seq", "__dict__", "__weakref__")
 
     # Rarely set, so kept out of the slots that every node fills in.
     _hooks: dict[int, list[Any]] | None = None  # output index -> hooks of non-leaf tensors
     _site: str | None = None  # user code that created the op (under detect_anomaly)
+
+    # `YourOp.apply(*args)`: run the op and record it; made for each class by `_make_apply`.
+    apply: Callable[..., Any]
 
     @staticmethod
     def forward(ctx: Function, *args: Any) -> Any:
@@ -57,16 +61,23 @@ class Function:
         raise NotImplementedError("a Function subclass must define a static backward(ctx, *grad_outputs)")
 
     def save_for_backward(self, *arrays: Any) -> None:
-        """Keep arrays for `backward`; read them back as `ctx.saved_tensors`."""
+        """Keep arrays for `backward`; read them back as `ctx.saved_tensors`. The same as
+        assigning the tuple to `ctx.saved_tensors`, which the built-in ops do (one call less)."""
         self.saved_tensors = arrays
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """One bool per argument of `forward`: does the engine want its gradient?"""
-        edges = self.next_functions
+        edges = self._edges
         if len(edges) == 2:  # most ops: spare the generator
             return edges[0] is not None, edges[1] is not None
         return tuple([edge is not None for edge in edges])
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int | None] | None, ...]:
+        """One entry per argument of `forward`, as in PyTorch: None (no gradient), (node, k)
+        for output k of the node that made it, or (tensor, None) for a leaf."""
+        return tuple(_as_pair(edge) for edge in self._edges)
 
     @property
     def name(self) -> str:
@@ -84,13 +95,23 @@ class Function:
                 return cls.apply(*args)
         return cls.forward(_new_node(cls), *args)
 
-    @classmethod
-    def apply(cls, *args: Any) -> Any:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "apply" not in cls.__dict__:
+            cls.apply = staticmethod(_make_apply(cls))
+
+
+def _make_apply(cls: type[Function]) -> Callable[..., Any]:
+    """`cls.apply`: a plain function per class (not a classmethod), so that Tensor operators
+    can be bound to it directly, one Python call less on the hot path."""
+
+    def apply(*args: Any) -> Any:
         """Run the op on `args` and, when any input requires grad, record it."""
         ctx = _new_node(cls)
         ctx.saved_tensors = ()
         grad_enabled = state.grad_enabled
-        # Unary and binary ops are nearly all ops: they skip the generic loop.
+        # Unary and binary ops are nearly all ops: they skip the generic loop. An input's
+        # edge is written out inline in each (see `input_edge`): this is the hot path.
         try:
             count = len(args)
             if count == 1:
@@ -98,40 +119,34 @@ class Function:
                 edge = None
                 if isinstance(x, Tensor):
                     if x.requires_grad and grad_enabled:
-                        producer = x.grad_fn
-                        edge = (x, None) if producer is None else (producer, x._output_nr)
+                        edge = (x.grad_fn or (x,)) if not x._output_nr else (x.grad_fn, x._output_nr)
                     x = x.data
-                record = edge is not None
-                ctx.next_functions = (edge,)  # before forward, which may read ctx.needs_input_grad
+                ctx._edges = (edge,)  # before forward, which may read ctx.needs_input_grad
                 outputs = cls.forward(ctx, x)
             elif count == 2:
                 a, b = args
                 a_edge = b_edge = None
                 if isinstance(a, Tensor):
                     if a.requires_grad and grad_enabled:
-                        producer = a.grad_fn
-                        a_edge = (a, None) if producer is None else (producer, a._output_nr)
+                        a_edge = (a.grad_fn or (a,)) if not a._output_nr else (a.grad_fn, a._output_nr)
                     a = a.data
                 if isinstance(b, Tensor):
                     if b.requires_grad and grad_enabled:
-                        producer = b.grad_fn
-                        b_edge = (b, None) if producer is None else (producer, b._output_nr)
+                        b_edge = (b.grad_fn or (b,)) if not b._output_nr else (b.grad_fn, b._output_nr)
                     b = b.data
-                record = a_edge is not None or b_edge is not None
-                ctx.next_functions = (a_edge, b_edge)
+                edge = a_edge if a_edge is not None else b_edge
+                ctx._edges = (a_edge, b_edge)
                 outputs = cls.forward(ctx, a, b)
             else:
                 arrays = list(args)
                 edges = [None] * count
-                record = False
                 for position, arg in enumerate(args):
                     if isinstance(arg, Tensor):
                         arrays[position] = arg.data
                         if arg.requires_grad and grad_enabled:
-                            producer = arg.grad_fn
-                            edges[position] = (arg, None) if producer is None else (producer, arg._output_nr)
-                            record = True
-                ctx.next_functions = tuple(edges)
+                            edges[position] = input_edge(arg)
+                edge = next((e for e in edges if e is not None), None)
+                ctx._edges = tuple(edges)
                 outputs = cls.forward(ctx, *arrays)
         except (ValueError, IndexError) as error:
             raise _named_error(cls, error, [arg.data if isinstance(arg, Tensor) else arg for arg in args]) from error
@@ -150,16 +165,18 @@ class Function:
                 outputs = _as_array(ctx, outputs)
             out = _new_tensor(Tensor)
             out.data = outputs
-            out.requires_grad = record
-            if record:
-                out.grad_fn = ctx
-                ctx.inputs = args
-                ctx._outputs = outputs
-                ctx._seq = next_sequence_number()
-            else:
+            if edge is None:
+                out.requires_grad = False
                 out.grad_fn = None
+                return out
+            out.requires_grad = True
+            out.grad_fn = ctx
+            ctx.inputs = args
+            ctx._outputs = outputs
+            ctx._seq = next_sequence_number()
             return out
 
+        record = edge is not None
         outputs = tuple(o if type(o) is _ndarray else _as_array(ctx, o) for o in outputs)
         results = []
         for index, array in enumerate(outputs):
@@ -175,6 +192,24 @@ class Function:
             ctx._outputs = outputs
             ctx._seq = next_sequence_number()
         return tuple(results)
+
+    apply.__qualname__ = f"{cls.__qualname__}.apply"
+    return apply
+
+
+def input_edge(tensor: Tensor) -> Any:
+    """Where the gradient of an input that requires grad goes: the node that produced it (its
+    output 0), (node, k) for output k > 0 of a multi-output node, or (tensor,) for a leaf."""
+    if tensor.grad_fn is None:
+        return (tensor,)
+    return (tensor.grad_fn, tensor._output_nr) if tensor._output_nr else tensor.grad_fn
+
+
+def _as_pair(edge: Any) -> tuple[Any, int | None] | None:
+    """An edge (see `input_edge`) as PyTorch spells it: (node, output number) or (leaf, None)."""
+    if edge is None or type(edge) is not tuple:
+        return edge if edge is None else (edge, 0)
+    return edge if len(edge) == 2 else (edge[0], None)
 
 
 def _named_error(cls: type[Function], error: Exception, arrays: Any) -> Exception:
@@ -198,3 +233,6 @@ def _as_array(ctx: Function, value: Any) -> np.ndarray:
     if any(saved is value for saved in ctx.saved_tensors):
         ctx.saved_tensors = tuple(array if saved is value else saved for saved in ctx.saved_tensors)
     return array
+
+
+Function.apply = staticmethod(_make_apply(Function))  # type: ignore[method-assign]

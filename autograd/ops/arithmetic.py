@@ -36,7 +36,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.saved_tensors = (a, b)
         return a * b
 
     @staticmethod
@@ -52,7 +52,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = a / b
-        ctx.save_for_backward(b, out)
+        ctx.saved_tensors = (b, out)
         return out
 
     @staticmethod
@@ -83,7 +83,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, x, p):
         out = x**p  # the operator takes NumPy's fast paths for p = 2, 0.5, -1
-        ctx.save_for_backward(x, p, out)
+        ctx.saved_tensors = (x, p, out)
         return out
 
     @staticmethod

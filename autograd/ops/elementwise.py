@@ -18,7 +18,7 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, x):
         out = np.exp(x)
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -32,7 +32,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.log(x)
 
     @staticmethod
@@ -47,7 +47,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
         out = np.sqrt(x)
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -61,7 +61,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.sin(x)
 
     @staticmethod
@@ -75,7 +75,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.saved_tensors = (x,)
         return np.cos(x)
 
     @staticmethod
@@ -90,7 +90,7 @@ class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
         out = np.tanh(x)
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -109,7 +109,7 @@ class Sigmoid(Function):
         out = np.tanh(x * 0.5)
         out += 1.0
         out *= 0.5
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         return out
 
     @staticmethod
@@ -124,7 +124,7 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         mask = x > 0
-        ctx.save_for_backward(mask)
+        ctx.saved_tensors = (mask,)
         return x * mask
 
     @staticmethod
@@ -140,7 +140,7 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(np.sign(x))
+        ctx.saved_tensors = (np.sign(x),)
         return np.abs(x)
 
     @staticmethod
@@ -161,7 +161,7 @@ class Clip(Function):
             inside &= x >= lo
         if hi is not None:
             inside &= x <= hi
-        ctx.save_for_backward(inside)
+        ctx.saved_tensors = (inside,)
         return np.clip(x, lo, hi)
 
     @staticmethod
@@ -178,7 +178,7 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = np.maximum(a, b)
-        ctx.save_for_backward(_tie_split(a > b, a == b, out))
+        ctx.saved_tensors = (_tie_split(a > b, a == b, out),)
         return out
 
     @staticmethod
@@ -195,7 +195,7 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = np.minimum(a, b)
-        ctx.save_for_backward(_tie_split(a < b, a == b, out))
+        ctx.saved_tensors = (_tie_split(a < b, a == b, out),)
         return out
 
     @staticmethod
@@ -218,7 +218,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         condition = np.asarray(condition, dtype=bool)
-        ctx.save_for_backward(condition)
+        ctx.saved_tensors = (condition,)
         return np.where(condition, a, b)
 
     @staticmethod

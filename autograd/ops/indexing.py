@@ -89,7 +89,7 @@ class SetItem(Function):
         out[index] = value
         kept = np.ones(np.shape(x), dtype=bool)
         kept[index] = False
-        ctx.save_for_backward(kept)
+        ctx.saved_tensors = (kept,)
         ctx.index = index
         ctx.survived = None if _is_basic(index) else _surviving_writes(np.shape(x), index)
         return out

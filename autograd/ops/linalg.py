@@ -21,7 +21,7 @@ class MatMul(Function):
             if np.ndim(a) == 0 or np.ndim(b) == 0:
                 raise ValueError("matmul needs operands with at least one axis; use * for scalars") from None
             raise
-        ctx.save_for_backward(a, b)
+        ctx.saved_tensors = (a, b)
         return out
 
     @staticmethod

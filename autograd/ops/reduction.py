@@ -60,7 +60,7 @@ class Max(Function):
     def forward(ctx, x, axis, keepdims):
         _check_reducible("max", x, axis)
         out = np.max(x, axis=axis, keepdims=True)
-        ctx.save_for_backward(_tie_shares(x, out, axis))
+        ctx.saved_tensors = (_tie_shares(x, out, axis),)
         ctx.reduced = (axis, keepdims)
         return out if keepdims else np.squeeze(out, axis=axis)
 
@@ -79,7 +79,7 @@ class Min(Function):
     def forward(ctx, x, axis, keepdims):
         _check_reducible("min", x, axis)
         out = np.min(x, axis=axis, keepdims=True)
-        ctx.save_for_backward(_tie_shares(x, out, axis))
+        ctx.saved_tensors = (_tie_shares(x, out, axis),)
         ctx.reduced = (axis, keepdims)
         return out if keepdims else np.squeeze(out, axis=axis)
 
@@ -111,7 +111,7 @@ class LogSumExp(Function):
         out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
         if not keepdims:
             out = np.squeeze(out, axis=axis)
-        ctx.save_for_backward(x, out)
+        ctx.saved_tensors = (x, out)
         ctx.reduced = (axis, keepdims)
         return out
 

@@ -16,7 +16,7 @@ class Softmax(Function):
     def forward(ctx, x, axis):
         shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
         out = shifted / np.sum(shifted, axis=axis, keepdims=True)
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         ctx.axis = axis
         return out
 
@@ -33,7 +33,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, axis):
         shifted = x - np.max(x, axis=axis, keepdims=True)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-        ctx.save_for_backward(out)
+        ctx.saved_tensors = (out,)
         ctx.axis = axis
         return out
 

@@ -20,7 +20,7 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
         slope = np.where(x > 0, 1.0, negative_slope).astype(x.dtype, copy=False)
-        ctx.save_for_backward(slope)  # a constant mask, so the backward serves higher orders too
+        ctx.saved_tensors = (slope,)  # a constant mask, so the backward serves higher orders too
         return x * slope
 
     @staticmethod

@@ -14,7 +14,7 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+        ctx.saved_tensors = (x, weight)
         out = x @ weight.T
         if bias is not None:
             out += bias

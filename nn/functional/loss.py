@@ -43,7 +43,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, p, t):
-        ctx.save_for_backward(p, t)
+        ctx.saved_tensors = (p, t)
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
             log_1mp = np.maximum(np.log(1.0 - p), -100.0)
@@ -81,7 +81,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, t):
-        ctx.save_for_backward(x, t)
+        ctx.saved_tensors = (x, t)
         return np.maximum(x, 0.0) - x * t + np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
