@@ -25,6 +25,8 @@ from autograd.inplace import buffer_version
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
+_add_reduce = np.add.reduce  # ndarray.sum without its Python layer
+_new_tensor = object.__new__
 _FILL_BELOW = 4096  # a reduced gradient broadcast to at most this many elements is filled in, not viewed
 
 
@@ -236,7 +238,8 @@ def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> 
     """Sum a broadcast gradient down to `shape`, or broadcast a reduced one up to it."""
     extra = grad.ndim - len(shape)
     if extra > 0 and grad.shape[extra:] == shape:  # only leading axes were broadcast, as for a bias
-        return grad.sum(axis=0 if extra == 1 else tuple(range(extra)))
+        axes = 0 if extra == 1 else tuple(range(extra))
+        return _add_reduce(grad, axes) if type(grad) is _ndarray else grad.sum(axis=axes)
     try:
         if extra >= 0:
             leading = tuple(range(extra))
@@ -359,10 +362,7 @@ def _finish_leaves(
             grad = grad.astype(leaf.data.dtype)
         elif not _unshared(grad):
             grad = grad.copy()  # never hand out memory that anything else can see or change
-        if leaf.grad is None:
-            leaf.grad = Tensor(grad)
-        else:
-            leaf.grad = Tensor(leaf.grad.data + grad)
+        leaf.grad = _grad_tensor(grad if leaf.grad is None else leaf.grad.data + grad)
     if inputs is None:
         return None
     results = []
@@ -377,6 +377,15 @@ def _finish_leaves(
         else:
             results.append(grad if isinstance(grad, Tensor) else Tensor(grad))
     return tuple(results)
+
+
+def _grad_tensor(grad: np.ndarray) -> Tensor:
+    """`Tensor(grad)` without the checks of the constructor: the engine made `grad`."""
+    tensor = _new_tensor(Tensor)
+    tensor.data = grad
+    tensor.requires_grad = False
+    tensor.grad_fn = None
+    return tensor
 
 
 def _unshared(grad: np.ndarray) -> bool:

@@ -85,7 +85,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return self.transpose()
+        return Transpose.apply(self, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` on a leaf; only floating-point tensors can require grad."""

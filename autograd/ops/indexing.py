@@ -32,7 +32,7 @@ def _is_basic(index: Any) -> bool:
 
 
 class GetItem(Function):
-    __slots__ = ()
+    __slots__ = ("input_shape", "index")
 
     @staticmethod
     def forward(ctx, x, index):
@@ -48,7 +48,7 @@ class GetItem(Function):
 class ScatterAdd(Function):
     """zeros(shape) with `values` added at `index` (repeats accumulate): GetItem's adjoint."""
 
-    __slots__ = ()
+    __slots__ = ("index",)
 
     @staticmethod
     def forward(ctx, values, shape, index):
@@ -81,7 +81,7 @@ class SetItem(Function):
     """x with x[index] replaced by value: x's gradient is zero there, value's is the slice.
     Where an index repeats, only the write that NumPy kept (the last) gets a gradient."""
 
-    __slots__ = ()
+    __slots__ = ("index", "survived")
 
     @staticmethod
     def forward(ctx, x, value, index):

@@ -21,7 +21,7 @@ def _keep_reduced_axes(grad_output, axis, keepdims):
 
 
 class Sum(Function):
-    __slots__ = ()
+    __slots__ = ("reduced",)
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
@@ -34,7 +34,7 @@ class Sum(Function):
 
 
 class Mean(Function):
-    __slots__ = ()
+    __slots__ = ("reduced", "count")
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
@@ -54,7 +54,7 @@ class Mean(Function):
 class Max(Function):
     """max over axes; tied maxima share the gradient equally (as torch.amax)."""
 
-    __slots__ = ()
+    __slots__ = ("reduced",)
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
@@ -73,7 +73,7 @@ class Max(Function):
 class Min(Function):
     """min over axes; tied minima share the gradient equally (as torch.amin)."""
 
-    __slots__ = ()
+    __slots__ = ("reduced",)
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
@@ -102,7 +102,7 @@ def _check_reducible(name, x, axis):
 class LogSumExp(Function):
     """log(sum(exp(x))) over axes, shifted by the max so it never overflows."""
 
-    __slots__ = ()
+    __slots__ = ("reduced",)
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):

@@ -12,7 +12,7 @@ from autograd.function import Function
 
 
 class Reshape(Function):
-    __slots__ = ()
+    __slots__ = ("input_shape",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -25,7 +25,7 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    __slots__ = ()
+    __slots__ = ("axes",)
 
     @staticmethod
     def forward(ctx, x, axes):
@@ -70,7 +70,7 @@ class Copy(Function):
 class AsType(Function):
     """Cast; the gradient is cast back to the input's dtype."""
 
-    __slots__ = ()
+    __slots__ = ("input_dtype",)
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -85,7 +85,7 @@ class AsType(Function):
 class Concatenate(Function):
     """concatenate(axis, *parts); each part's gradient is its slice of the output's."""
 
-    __slots__ = ()
+    __slots__ = ("axis", "bounds")
 
     @staticmethod
     def forward(ctx, axis, *parts):
@@ -106,7 +106,7 @@ class Concatenate(Function):
 class Stack(Function):
     """stack(axis, *parts); each part's gradient is its index along the new axis."""
 
-    __slots__ = ()
+    __slots__ = ("axis",)
 
     @staticmethod
     def forward(ctx, axis, *parts):
@@ -123,7 +123,7 @@ class Stack(Function):
 class Pad(Function):
     """Constant padding (np.pad's pad_width forms); the gradient is the unpadded window."""
 
-    __slots__ = ()
+    __slots__ = ("window",)
 
     @staticmethod
     def forward(ctx, x, pad_width, value):

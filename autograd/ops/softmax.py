@@ -10,7 +10,7 @@ from autograd.function import Function
 
 
 class Softmax(Function):
-    __slots__ = ()
+    __slots__ = ("axis",)
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -27,7 +27,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    __slots__ = ()
+    __slots__ = ("axis",)
 
     @staticmethod
     def forward(ctx, x, axis):

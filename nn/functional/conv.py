@@ -24,7 +24,7 @@ class Im2Col(Function):
     """(N, C, H, W) -> (N, C*kh*kw, OH*OW): column (oh, ow) of image n holds the
     zero-padded window that output pixel (oh, ow) sees, in (c, i, j) order."""
 
-    __slots__ = ()
+    __slots__ = ("geometry",)
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
@@ -48,7 +48,7 @@ class Im2Col(Function):
 class Col2Im(Function):
     """Im2Col's adjoint: add each column back onto the window it came from (overlaps sum)."""
 
-    __slots__ = ()
+    __slots__ = ("geometry",)
 
     @staticmethod
     def forward(ctx, cols, input_shape, kernel, stride, padding):
@@ -72,7 +72,7 @@ class MaxPool2d(Function):
     """The maximum of each window; its gradient goes to the first maximal element of the
     window (row-major, as PyTorch), accumulating where windows overlap."""
 
-    __slots__ = ()
+    __slots__ = ("index", "input_shape")
 
     @staticmethod
     def forward(ctx, x, kernel, stride):
