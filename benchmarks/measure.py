@@ -102,7 +102,8 @@ class MemoryProbe:
 
 
 # ------------------------------------------------------------------ measurements
-def _summary(samples: list[float]) -> dict[str, Any]:
+def summarize(samples: list[float]) -> dict[str, Any]:
+    """Median, min and max of timing samples, and the samples (a later round adds to them)."""
     return {"median": float(np.median(samples)), "min": min(samples), "max": max(samples), "samples": samples}
 
 
@@ -127,7 +128,7 @@ def measure_training(make_trainer: Callable[[], Trainer], scale: Scale, large: b
     return {
         "check": [float(loss) for loss in losses],
         "grad_dtypes": grad_dtypes,
-        "time_per_step": _summary(per_step),
+        "time_per_step": summarize(per_step),
         "peak_memory": probe.peak,
         "memory_method": probe.label,
         "steps_per_repeat": steps,
@@ -153,9 +154,9 @@ def measure_chain(make_chain: Callable[[], Chain], ops: int, repeats: int) -> di
     total = [f + b for f, b in zip(forward, backward)]
     return {
         "check": [float(v) for v in check],
-        "forward_per_op": _summary(forward),
-        "backward_per_op": _summary(backward),
-        "total_per_op": _summary(total),
+        "forward_per_op": summarize(forward),
+        "backward_per_op": summarize(backward),
+        "total_per_op": summarize(total),
         "ops": ops,
     }
 

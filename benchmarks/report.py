@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from benchmarks.workloads import LOSS_RTOL, LOSS_RTOL_FLOAT32, LOSS_STEPS
 
 
@@ -29,14 +31,19 @@ def _summary(case: dict | None, field: str) -> dict[str, float] | None:
         return None
     value = case[field]
     if isinstance(value, dict):
-        return {"median": value["median"], "min": value["min"], "max": value["max"]}
+        return {key: value[key] for key in ("median", "min", "max", "round_medians") if key in value}
     return {"median": value, "min": value, "max": value}
 
 
 def _ratio(values: dict[str, Any], other: str) -> float | None:
+    """ours / other: the median over rounds of the ratio within each round (the engines ran a case
+    seconds apart there, so a slow spell of the machine cancels out), else the ratio of medians."""
     ours, theirs = values.get("ours"), values.get(other)
     if not ours or not theirs or theirs["median"] <= 0:
         return None
+    rounds_ours, rounds_theirs = ours.get("round_medians", []), theirs.get("round_medians", [])
+    if len(rounds_ours) > 1 and len(rounds_ours) == len(rounds_theirs):
+        return float(np.median([a / b for a, b in zip(rounds_ours, rounds_theirs)]))
     return ours["median"] / theirs["median"]
 
 
@@ -191,7 +198,13 @@ def render(suite: dict[str, Any]) -> str:
         "The machine is shared with other jobs: timings are noisy, "
         "compare ratios within one run.",
         "- Each engine runs in its own process"
-        + (" (--quick: one per engine)" if suite["quick"] else " (one per engine and case)")
+        + (
+            " (--quick: one per engine)"
+            if suite["quick"]
+            else " (one per engine and case; the engines take turns case by case, in rounds whose samples are "
+            "pooled, so that a slow spell of the machine falls on all of them alike; a ratio is the median over "
+            "the rounds of the ratio within each round)"
+        )
         + " on the same seeded data and initial weights. Hand-written NumPy has one form, the denominator "
         "of both forms' ratios. Timings are the median "
         "(min–max) over repeated blocks of steps, Python's garbage collector on as users run it, after a warm-up of "

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import engine_numpy
+from benchmarks.measure import summarize
 from benchmarks.workloads import CASES, FULL, LOSS_STEPS, QUICK, Case, chain_input, loss_rtol, mlp_problem
 
 ENGINES = ("ours", "numpy", "torch")
@@ -39,23 +40,55 @@ def worker_environment(threads: int | None = None) -> dict[str, str]:
     return env
 
 
-def run_engine(engine: str, quick: bool, threads: int | None = None) -> dict[str, Any]:
-    """All cases of one engine: in one process with --quick, else one fresh process per case, so that
-    a case's peak memory is not hidden by memory the allocator kept from the case before."""
+ROUNDS = 3  # full runs: every case is measured this many times per engine, the engines taking turns
+
+
+def unavailable(engine: str) -> dict[str, Any] | None:
     if engine == "torch" and importlib.util.find_spec("torch") is None:
         return {"engine": engine, "unavailable": "PyTorch is not installed (pip install torch==2.13.0)"}
-    if quick:
-        return run_worker(engine, quick, threads)
-    merged: dict[str, Any] = {"engine": engine, "cases": {}, "wall_seconds": 0.0}
-    for case in CASES:
-        result = run_worker(engine, quick, threads, only=[case.key])
-        merged["wall_seconds"] += result.get("wall_seconds", 0.0)
-        if "error" in result:
-            merged["cases"][case.key] = {"error": result["error"]}
-            continue
-        merged["info"] = result["info"]
-        merged["cases"].update(result["cases"])
-    return merged
+    return None
+
+
+def run_interleaved(engines: list[str], threads: int | None) -> dict[str, dict[str, Any]]:
+    """Full runs: one fresh process per engine and case (so that a case's peak memory is not hidden
+    by memory the allocator kept from the case before), the engines taking turns case by case, in
+    `ROUNDS` rounds with the order rotating. A burst of load on a shared machine then falls on every
+    engine alike instead of on whichever engine was running; each case's timing samples are pooled."""
+    results: dict[str, dict[str, Any]] = {}
+    for engine in engines:
+        results[engine] = unavailable(engine) or {"engine": engine, "cases": {}, "wall_seconds": 0.0}
+    running = [engine for engine in engines if "unavailable" not in results[engine]]
+    for round_number in range(ROUNDS):
+        for case_number, case in enumerate(CASES):
+            shift = (round_number + case_number) % max(len(running), 1)
+            for engine in running[shift:] + running[:shift]:
+                result = run_worker(engine, False, threads, only=[case.key])
+                merged = results[engine]
+                merged["wall_seconds"] += result.get("wall_seconds", 0.0)
+                if "error" in result:
+                    merged["cases"][case.key] = {"error": result["error"]}
+                    continue
+                merged["info"] = result["info"]
+                pool_samples(merged["cases"], case.key, result["cases"][case.key])
+        print(f"[benchmarks] round {round_number + 1} of {ROUNDS} done", flush=True)
+    return results
+
+
+def pool_samples(cases: dict[str, Any], key: str, new: dict[str, Any]) -> None:
+    """Add a round's timing samples to a case's first result (its memory figures stay), and keep each
+    round's median: a ratio is taken within each round, where the engines ran seconds apart."""
+    first = cases.get(key)
+    if first is None or "error" in first or "skipped" in first:
+        first = cases[key] = new
+        for value in new.values():
+            if isinstance(value, dict) and "samples" in value:
+                value["round_medians"] = [value["median"]]
+        return
+    for name, value in new.items():
+        if isinstance(value, dict) and "samples" in value and name in first:
+            pooled = summarize(first[name]["samples"] + value["samples"])
+            pooled["round_medians"] = first[name]["round_medians"] + [value["median"]]
+            first[name] = pooled
 
 
 def run_worker(engine: str, quick: bool, threads: int | None, only: list[str] | None = None) -> dict[str, Any]:
@@ -162,16 +195,19 @@ def machine_info(threads: int | None) -> dict[str, Any]:
 def run_suite(engines: list[str], quick: bool, command: str, threads: int | None = None) -> dict[str, Any]:
     """Everything the report needs: machine, command, each engine's results, the loss check."""
     suite: dict[str, Any] = {"command": command, "quick": quick, "machine": machine_info(threads), "engines": {}}
-    for engine in engines:
-        print(f"[benchmarks] running {engine} ...", flush=True)
-        result = run_engine(engine, quick, threads)
-        suite["engines"][engine] = result
+    if quick:  # one process per engine, one after the other
+        for engine in engines:
+            print(f"[benchmarks] running {engine} ...", flush=True)
+            suite["engines"][engine] = unavailable(engine) or run_worker(engine, quick, threads)
+    else:
+        suite["engines"] = run_interleaved(engines, threads)
+    for engine, result in suite["engines"].items():
         if "error" in result:
             print(f"[benchmarks] {engine} FAILED: {result['error']}", flush=True)
         elif "unavailable" in result:
             print(f"[benchmarks] {engine} skipped: {result['unavailable']}", flush=True)
         else:
-            print(f"[benchmarks] {engine} done in {result['wall_seconds']:.1f} s", flush=True)
+            print(f"[benchmarks] {engine}: {result['wall_seconds']:.1f} s in its processes", flush=True)
             for key, case in result["cases"].items():
                 if "error" in case:
                     print(f"[benchmarks] {engine} {key} ERROR: {case['error']}", flush=True)

@@ -67,7 +67,7 @@ class Scale:
     long_chain_repeats: int
 
 
-FULL = Scale(200, 25, 10, 9, 100, 50_000, 3)  # long enough that a burst of load moves only some repeats
+FULL = Scale(200, 10, 10, 4, 40, 50_000, 1)  # per round (runner.ROUNDS): 30 repeats of W1/W2 in all
 QUICK = Scale(20, 3, 1, 2, 5, 5_000, 2)
 CHAIN_STEPS = 1000  # W4 links (3 ops each)
 
