@@ -28,7 +28,7 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output, -grad_output
+        return grad_output, -grad_output if ctx.needs_input_grad[1] else None
 
 
 class Mul(Function):

@@ -38,7 +38,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        x = np.asarray(x)
+        x = x if type(x) is np.ndarray else np.asarray(x)
         # np.mean's sum without its Python layer; integers are averaged in float64, as np.mean does
         total = np.asarray(np.add.reduce(x, axis, np.float64 if x.dtype.kind in "biu" else None, None, keepdims))
         ctx.reduced = (axis, keepdims)

@@ -30,7 +30,7 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return np.asarray(x).transpose(axes)
+        return np.transpose(x, axes) if type(x) is not np.ndarray else x.transpose(axes)
 
     @staticmethod
     def backward(ctx, grad_output):
