@@ -321,7 +321,8 @@ def _root_grad(root: Tensor, grad: Any, create_graph: bool) -> Any:
                 f"backward: a gradient can be created implicitly only for a single-element output, but this one "
                 f"has shape {root.shape}; pass grad= of that shape"
             )
-        grad = np.ones(root.data.shape, root.data.dtype)
+        grad = np.empty(root.data.shape, root.data.dtype)
+        grad.fill(1)  # np.ones without its Python layer
     else:
         grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if grad.shape != root.data.shape:

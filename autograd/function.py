@@ -140,12 +140,14 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
             else:
                 arrays = list(args)
                 edges = [None] * count
+                edge = None
                 for position, arg in enumerate(args):
                     if isinstance(arg, Tensor):
                         arrays[position] = arg.data
                         if arg.requires_grad and grad_enabled:
-                            edges[position] = input_edge(arg)
-                edge = next((e for e in edges if e is not None), None)
+                            producer = arg.grad_fn
+                            edge = (producer or (arg,)) if not arg._output_nr else (producer, arg._output_nr)
+                            edges[position] = edge
                 ctx._edges = tuple(edges)
                 outputs = cls.forward(ctx, *arrays)
         except (ValueError, IndexError) as error:

@@ -19,12 +19,17 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
+def _shape(value: Any) -> tuple[int, ...]:
+    return value.shape if isinstance(value, (Tensor, np.ndarray)) else np.shape(value)
+
+
 def _check(name: str, prediction: Any, target: Any, reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, _REDUCTIONS))}, got {reduction!r}")
-    if np.shape(prediction) != np.shape(target):
+    prediction_shape, target_shape = _shape(prediction), _shape(target)
+    if prediction_shape != target_shape:
         raise ValueError(
-            f"{name}: target shape {np.shape(target)} differs from input shape {np.shape(prediction)}; "
+            f"{name}: target shape {target_shape} differs from input shape {prediction_shape}; "
             "they must match (e.g. labels of shape (N, 1) for outputs of shape (N, 1))"
         )
 
