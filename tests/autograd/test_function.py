@@ -202,3 +202,43 @@ def test_contract_violations_are_clear_errors():
 def test_built_in_ops_are_functions():
     y = Tensor([1.0], requires_grad=True).exp()
     assert isinstance(y.grad_fn, ag.Function) and y.grad_fn.name == "Exp"
+
+
+def test_next_functions_name_each_inputs_producer_as_pytorch_does():
+    """(node, output number) for a computed input, (tensor, None) for a leaf, None for no gradient."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 5.0], requires_grad=True)
+    product, total = Record.apply(a, b, 2.0)
+    z = ag.where(np.array([True, False]), product, total)
+    assert z.grad_fn.next_functions == (None, (product.grad_fn, 0), (total.grad_fn, 1))
+    leaf_edges = product.grad_fn.next_functions
+    assert leaf_edges[0][0] is a and leaf_edges[0][1] is None
+    assert leaf_edges[1][0] is b and leaf_edges[2] is None
+    z.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [2 * 3.0 + 0, 0 + 1])  # d/da of [a0 b0 2, a1 + b1]
+
+
+def test_a_subclass_of_a_custom_op_applies_its_own_forward():
+    class Double(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return 2 * grad_output
+
+    class Triple(Double):
+        @staticmethod
+        def forward(ctx, x):
+            return 3 * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return 3 * grad_output
+
+    x = Tensor([1.0], requires_grad=True)
+    y = Triple.apply(Double.apply(x))
+    assert type(y.grad_fn) is Triple and y.data[0] == 6.0
+    y.backward()
+    assert x.grad.data[0] == 6.0
