@@ -116,7 +116,7 @@ def w5_rows(engines: dict[str, Any], case: Callable, row: Callable) -> list[Row]
             keys,
             "backward_per_op",
             "≤ W4's backward µs/op" + (f" ({w4_backward * 1e6:.2f})" if w4_backward else ""),
-            lambda v: None if w4_backward is None else v["ours"]["median"] <= w4_backward,
+            lambda v: None if w4 is None else _ratio({"ours": v["ours"], "w4": w4["backward_per_op"]}, "w4") <= 1.0,
         ),
         row(label, "graph MB †", 1e6, keys, "graph_memory", "–", lambda v: None),
         row(label, "peak MB †", 1e6, keys, "peak_memory", "–", lambda v: None),
