@@ -4,7 +4,7 @@ Every built-in op is a `Function`, exactly like a user's custom op. `Cube.apply(
 `forward` on the NumPy arrays and, when recording, makes the instance the graph node
 (`ctx`) of the result: it keeps the op's inputs, what `forward` saved, and one edge per
 input to the node that produced it (or to the leaf tensor itself; see `input_edge`). Built-in
-ops declare in `__slots__` what else forward keeps for backward, so a node has no `__dict__`.
+ops declare in `__slots__` what else forward keeps for backward: their nodes never fill a `__dict__`.
 """
 
 from __future__ import annotations
