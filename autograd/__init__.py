@@ -21,6 +21,7 @@ from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.random import manual_seed
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from autograd.check_graph import check_graph
+from autograd import func
 
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
@@ -30,6 +31,7 @@ __all__ = [
     "transpose", "flatten", "squeeze", "expand_dims", "broadcast_to", "matmul", "maximum",
     "minimum", "where", "concatenate", "stack", "pad", "numerical_grad", "gradcheck", "gradgradcheck",
     "GradcheckError", "check_graph", "viz",
+    "func",
 ]  # fmt: skip
 
 
