@@ -192,7 +192,14 @@ def _gradients(
         grads = _engine_grad(output, inputs, cotangent, retain, create_graph=keep_graph, allow_unused=True)
     else:
         grads = (None,) * len(inputs)
-    return [Tensor(np.zeros_like(x.data)) if g is None else g for x, g in zip(inputs, grads)]
+    results = []
+    for x, g in zip(inputs, grads):
+        if g is None:
+            g = Tensor(np.zeros_like(x.data))
+        elif not (keep_graph or g.data.flags.writeable):  # ag.grad may return a broadcast view
+            g = Tensor(g.data.copy())
+        results.append(g)
+    return results
 
 
 def _dot(lefts: Sequence[Tensor], rights: Sequence[Tensor]) -> Tensor:

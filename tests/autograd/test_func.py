@@ -299,6 +299,12 @@ def test_inputs_may_be_ndarrays_or_tensors(make: Callable) -> None:
     assert_close(func.grad(f_scalar)(make(X)), func.grad(f_scalar)(X))
 
 
+def test_results_are_writable_arrays() -> None:
+    g = func.grad(lambda t: t.sum())(np.ones(5000))  # ag.grad gives a read-only broadcast view here
+    g.data += 1
+    assert_close(g, np.full(5000, 2.0))
+
+
 def test_python_numbers_are_float64() -> None:
     g = func.grad(lambda t: t**3)(2)
     assert g.dtype == np.float64 and g.shape == ()
