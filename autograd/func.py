@@ -203,11 +203,9 @@ def _gradients(
 
 
 def _dot(lefts: Sequence[Tensor], rights: Sequence[Tensor]) -> Tensor:
-    """sum_i <lefts[i], rights[i]>, recorded."""
-    total: Any = Tensor(0.0)
-    for left, right in zip(lefts, rights):
-        total = total + (left * right).sum()
-    return total
+    """sum_i <lefts[i], rights[i]>, recorded, in their dtype."""
+    terms = [(left * right).sum() for left, right in zip(lefts, rights)]
+    return functools.reduce(lambda a, b: a + b, terms) if terms else Tensor(0.0)
 
 
 # ---------------------------------------------------------------- transforms

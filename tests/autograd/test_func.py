@@ -305,6 +305,14 @@ def test_results_are_writable_arrays() -> None:
     assert_close(g, np.full(5000, 2.0))
 
 
+def test_float32_in_float32_out() -> None:
+    x = np.linspace(0.1, 1, 3, dtype=np.float32)
+    cube = lambda t: (t**3).sum()  # noqa: E731
+    results = [func.grad(cube)(x), func.jvp(ag.sin, (x,), (x,))[1], func.hvp(cube, (x,), (x,))[1][0]]
+    results += [func.jacobian(ag.sin)(x), func.hessian(cube)(x), func.vjp(ag.sin, x)[1](x)[0]]
+    assert [r.dtype for r in results] == [np.float32] * 6
+
+
 def test_python_numbers_are_float64() -> None:
     g = func.grad(lambda t: t**3)(2)
     assert g.dtype == np.float64 and g.shape == ()
