@@ -293,6 +293,25 @@ def test_results_carry_a_graph_only_under_an_outer_transform() -> None:
         assert isinstance(result, ag.Tensor) and not result.requires_grad
 
 
+def test_an_error_inside_a_transform_leaves_no_level_behind() -> None:
+    with pytest.raises(ValueError):
+        func.grad(lambda x: func.grad(f_vector)(x).sum())(X)
+    assert not func.grad(f_scalar)(X).requires_grad
+
+
+def test_jacobian_costs_one_backward_pass_per_output_element(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd.func as func_module
+
+    calls = []
+    engine_grad = func_module._engine_grad
+    monkeypatch.setattr(func_module, "_engine_grad", lambda *a, **k: calls.append(1) or engine_grad(*a, **k))
+    func.jacobian(f_vector)(X)  # 3 outputs, 4 inputs
+    assert len(calls) == 3
+    calls.clear()
+    func.jacobian(lambda x, y: (A @ x) * y, argnums=(0, 1))(X, Y)  # both arguments in the same passes
+    assert len(calls) == 3
+
+
 # ---------------------------------------------------------------- inputs, aux, the caller's state
 @pytest.mark.parametrize("make", [lambda a: a, lambda a: ag.Tensor(a), lambda a: ag.Tensor(a, requires_grad=True)])
 def test_inputs_may_be_ndarrays_or_tensors(make: Callable) -> None:
