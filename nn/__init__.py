@@ -6,7 +6,7 @@ loss = nn.MSELoss()(model(X), y)
 """
 
 from autograd.random import manual_seed
-from nn import data, datasets, functional, init, optim
+from nn import data, datasets, functional, init, optim, utils
 from nn.layers import (
     MLP,
     Conv2d,
@@ -28,5 +28,5 @@ __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",
     "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-    "manual_seed", "functional", "init", "optim", "datasets", "data",
+    "manual_seed", "functional", "init", "optim", "datasets", "data", "utils",
 ]  # fmt: skip
