@@ -10,7 +10,7 @@ y.backward()          # x.grad is dy/dx, w.grad is dy/dw
 from autograd.tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
 from autograd.anomaly import detect_anomaly
 from autograd.backward import grad
-from autograd.creation import arange, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from autograd.creation import arange, from_numpy, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from autograd.function import Function
 from autograd.functional import (
     abs, broadcast_to, clip, concatenate, cos, exp, expand_dims, flatten, log, log_softmax,
@@ -25,6 +25,7 @@ from autograd.check_graph import check_graph
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "detect_anomaly", "manual_seed", "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange",
+    "from_numpy",
     "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "clip", "sum",
     "mean", "var", "max", "min", "logsumexp", "softmax", "log_softmax", "reshape",
     "transpose", "flatten", "squeeze", "expand_dims", "broadcast_to", "matmul", "maximum",
