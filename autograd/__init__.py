@@ -21,6 +21,7 @@ from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.random import manual_seed
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from autograd.check_graph import check_graph
+from autograd.install_check import check_package, version
 
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
@@ -34,10 +35,18 @@ __all__ = [
 ]  # fmt: skip
 
 
+__distribution__ = "npgrad"  # tells this package from HIPS autograd's, which has the same import name
+check_package("autograd", __path__[0])
+
+
 def __getattr__(name: str) -> object:
-    """`ag.viz` is imported on first use, so that `import autograd` never imports graphviz."""
+    """`ag.viz` is imported on first use, so that `import autograd` never imports graphviz;
+    `__version__` too, so that it never loads importlib.metadata."""
     if name == "viz":
         import importlib
 
         return importlib.import_module("autograd.viz")
+    if name == "__version__":
+        globals()["__version__"] = found = version()
+        return found
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
