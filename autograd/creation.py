@@ -20,18 +20,22 @@ def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    """A Tensor of zeros of `shape` (several ints or one tuple)."""
     return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    """A Tensor of ones of `shape` (several ints or one tuple)."""
     return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A Tensor of zeros with x's shape (and dtype, unless `dtype` is given)."""
     return Tensor(np.zeros_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A Tensor of ones with x's shape (and dtype, unless `dtype` is given)."""
     return Tensor(np.ones_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
 
 

@@ -82,6 +82,7 @@ class Function:
 
     @property
     def name(self) -> str:
+        """The op's name (its class's), as graphs and error messages show it."""
         return type(self).__name__
 
     def __repr__(self) -> str:
