@@ -127,8 +127,10 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
     """`pip install .` of a copy of this tree: --no-deps, with the running interpreter's site-packages
     (numpy, pip, setuptools) visible through a .pth file; offline (--no-build-isolation) when this
     setuptools can build wheels, else pip fetches the build backend (skipped if it cannot)."""
-    pytest.importorskip("setuptools")
-    pytest.importorskip("pip")
+    import importlib.util
+
+    if importlib.util.find_spec("pip") is None:
+        pytest.skip("pip is not installed")
     source = tmp_path / "src"
     for name in ("autograd", "nn"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -173,8 +175,10 @@ def _can_build_wheels_here() -> bool:
     """Can this interpreter's setuptools build a wheel without fetching anything (setuptools >= 70.1
     has bdist_wheel built in; older ones need the `wheel` package)?"""
     import importlib.util
+    from importlib.metadata import PackageNotFoundError, version
 
-    import setuptools
-
-    major, minor = (int(part) for part in setuptools.__version__.split(".")[:2])
+    try:  # read from the metadata: importing setuptools here would replace distutils in this process
+        major, minor = (int(part) for part in version("setuptools").split(".")[:2])
+    except PackageNotFoundError:  # Python 3.12+ venvs come without it
+        return False
     return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
