@@ -9,15 +9,24 @@ from autograd.random import manual_seed
 from nn import datasets, functional, init, optim
 from nn.layers import (
     MLP,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
     Conv2d,
+    Dropout,
+    Embedding,
     Flatten,
     Identity,
     LeakyReLU,
     Linear,
+    LogSoftmax,
     MaxPool2d,
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
     Tanh,
 )
 from nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -27,6 +36,7 @@ from nn.parameter import Parameter
 __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",
     "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
+    "Dropout", "BatchNorm1d", "BatchNorm2d", "AvgPool2d", "Softplus", "SiLU", "Softmax", "LogSoftmax", "Embedding",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "manual_seed", "functional", "init", "optim", "datasets",
 ]  # fmt: skip
