@@ -6,7 +6,7 @@ loss = nn.MSELoss()(model(X), y)
 """
 
 from autograd.random import manual_seed
-from nn import datasets, functional, init, optim
+from nn import data, datasets, functional, init, optim, utils
 from nn.layers import (
     MLP,
     AvgPool2d,
@@ -38,5 +38,5 @@ __all__ = [
     "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
     "Dropout", "BatchNorm1d", "BatchNorm2d", "AvgPool2d", "Softplus", "SiLU", "Softmax", "LogSoftmax", "Embedding",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-    "manual_seed", "functional", "init", "optim", "datasets",
+    "manual_seed", "functional", "init", "optim", "datasets", "data", "utils",
 ]  # fmt: skip
