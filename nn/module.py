@@ -223,16 +223,15 @@ class Module:
     # ---------------------------------------------------------------- state
     def state_dict(self) -> dict[str, np.ndarray]:
         """Dotted parameter and buffer name -> a copy of its values."""
-        return {name: tensor.data.copy() for name, tensor in self._named_state().items()}
-
-    def _named_state(self) -> dict[str, Tensor]:
-        """What `state_dict` saves and `load_state_dict` restores: parameters, then buffers."""
-        return {**dict(self.named_parameters()), **dict(self.named_buffers())}
+        state = {name: param.data.copy() for name, param in self.named_parameters()}
+        state.update((name, buffer.data.copy()) for name, buffer in self.named_buffers())
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters in place. Shape mismatches always raise; missing and
         unexpected keys raise when `strict`, else they are returned."""
-        own = self._named_state()
+        own = dict(self.named_parameters())
+        own.update(self.named_buffers())  # buffers (BatchNorm's running statistics) are state too
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         values = {
@@ -259,7 +258,7 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters and buffers to a `.npz` file at exactly `path`."""
+        """Write the parameters to a `.npz` file at exactly `path`."""
         with open(path, "wb") as file:
             np.savez(file, **self.state_dict())
 
