@@ -169,6 +169,7 @@ class Module:
                     yield (f"{module_prefix}.{name}" if module_prefix else name), buffer
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers of `named_buffers()`, without their names."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 

@@ -20,6 +20,7 @@ class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes they accept."""
 
     _layouts: tuple[str, ...] = ()  # the accepted input layouts, e.g. ("(N, C)", "(N, C, L)")
+    _ndims: tuple[int, ...] = ()  # their numbers of axes
 
     def __init__(
         self,
@@ -75,10 +76,6 @@ class _BatchNorm(Module):
             x, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, momentum, self.eps
         )
 
-    @property
-    def _ndims(self) -> tuple[int, ...]:
-        return tuple(layout.count(",") + 1 for layout in self._layouts)
-
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -89,10 +86,10 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C."""
 
-    _layouts = ("(N, C)", "(N, C, L)")
+    _layouts, _ndims = ("(N, C)", "(N, C, L)"), (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) inputs, per channel C."""
 
-    _layouts = ("(N, C, H, W)",)
+    _layouts, _ndims = ("(N, C, H, W)",), (4,)
