@@ -20,18 +20,22 @@ def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    """A Tensor of zeros of `shape` (several ints or one tuple)."""
     return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    """A Tensor of ones of `shape` (several ints or one tuple)."""
     return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A Tensor of zeros with x's shape (and dtype, unless `dtype` is given)."""
     return Tensor(np.zeros_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A Tensor of ones with x's shape (and dtype, unless `dtype` is given)."""
     return Tensor(np.ones_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
 
 
@@ -57,3 +61,11 @@ def arange(*args: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
         np.arange(*args, dtype=dtype) if dtype is not None else np.arange(*args, dtype=np.float64),
         requires_grad=requires_grad,
     )
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor on `array`'s memory (writes show through both ways) and with its dtype, as
+    `torch.from_numpy`; `Tensor(array)` shares memory too, this spelling only insists on an ndarray."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}; use ag.tensor(...)")
+    return Tensor(array)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograd.keyword_spelling import axis_keywords
+
 _FLOAT64 = np.dtype(np.float64)
 
 
@@ -60,18 +62,22 @@ class Tensor:
     # ---------------------------------------------------------------- attributes
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of the data, a tuple of ints."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of entries."""
         return self.data.size
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the data."""
         return self.data.dtype
 
     @property
@@ -81,10 +87,12 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor no recorded op made (a user's input or parameter)."""
         return self.grad_fn is None
 
     @property
     def T(self) -> Tensor:
+        """The transpose (axes reversed), recorded."""
         return Transpose.apply(self, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -100,15 +108,19 @@ class Tensor:
         return self
 
     def __len__(self) -> int:
+        """The length of the first axis."""
         return len(self.data)
 
     def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, each recorded like self[i]."""
         return (self[i] for i in range(len(self)))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The data, for np.asarray(t)."""
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def __repr__(self) -> str:
+        """tensor([...], grad_fn=<Op>) as PyTorch prints it."""
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extras = []
         if self.data.dtype != _FLOAT64:
@@ -124,21 +136,27 @@ class Tensor:
     __hash__ = object.__hash__  # == is elementwise, so hash by identity as PyTorch does
 
     def __bool__(self) -> bool:
+        """The truth of a one-entry tensor."""
         return bool(self.data)
 
     def __float__(self) -> float:
+        """A one-entry tensor as a float."""
         return float(self.data)
 
     def __int__(self) -> int:
+        """A one-entry tensor as an int."""
         return int(self.data)
 
     def item(self) -> Any:
+        """The value of a one-entry tensor as a Python number."""
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared, not copied), as PyTorch's .numpy()."""
         return self.data
 
     def tolist(self) -> Any:
+        """The data as nested Python lists."""
         return self.data.tolist()
 
     def detach(self) -> Tensor:
@@ -187,117 +205,199 @@ class Tensor:
         def relu(self) -> Tensor: ...
 
     def __radd__(self, other: Any) -> Tensor:
+        """other + self, with other a number or ndarray."""
         return Add.apply(other, self)
 
     def __rsub__(self, other: Any) -> Tensor:
+        """other - self."""
         return Sub.apply(other, self)
 
     def __rmul__(self, other: Any) -> Tensor:
+        """other * self."""
         return Mul.apply(other, self)
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        """other / self."""
         return Div.apply(other, self)
 
     def __rpow__(self, other: Any) -> Tensor:
+        """other ** self."""
         return Pow.apply(other, self)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        """other @ self."""
         return MatMul.apply(other, self)
 
     def __pos__(self) -> Tensor:
+        """+self: self itself."""
         return self
 
     def __getitem__(self, index: Any) -> Tensor:
+        """self[index], recorded (basic and advanced indexing)."""
         return GetItem.apply(self, as_index(index))
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        """self[index] = value, recorded as an in-place op."""
         apply_inplace(self, SetItem, value, as_index(index))
 
     def __iadd__(self, other: Any) -> Tensor:
+        """self += other, recorded as an in-place op."""
         return apply_inplace(self, Add, other)
 
     def __isub__(self, other: Any) -> Tensor:
+        """self -= other, recorded as an in-place op."""
         return apply_inplace(self, Sub, other)
 
     def __imul__(self, other: Any) -> Tensor:
+        """self *= other, recorded as an in-place op."""
         return apply_inplace(self, Mul, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
+        """self /= other, recorded as an in-place op."""
         return apply_inplace(self, Div, other)
 
     # Comparisons are constants: bool tensors that never require grad.
     def __lt__(self, other: Any) -> Tensor:
+        """self < other: a bool Tensor that never requires grad."""
         return Tensor(self.data < _data(other))
 
     def __le__(self, other: Any) -> Tensor:
+        """self <= other: a bool Tensor that never requires grad."""
         return Tensor(self.data <= _data(other))
 
     def __gt__(self, other: Any) -> Tensor:
+        """self > other: a bool Tensor that never requires grad."""
         return Tensor(self.data > _data(other))
 
     def __ge__(self, other: Any) -> Tensor:
+        """self >= other: a bool Tensor that never requires grad."""
         return Tensor(self.data >= _data(other))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        """self == other, elementwise: a bool Tensor that never requires grad."""
         return Tensor(self.data == _data(other))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        """self != other, elementwise: a bool Tensor that never requires grad."""
         return Tensor(self.data != _data(other))
 
     # ---------------------------------------------------------------- methods
     def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
+        """Entries limited to [lo, hi] (None: no limit on that side); the gradient is zero where clipped."""
         return Clip.apply(self, lo, hi)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The sum over `axis` (all axes when None), as ndarray.sum."""
         return Sum.apply(self, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The mean over `axis` (all axes when None), as ndarray.mean."""
         return Mean.apply(self, axis, keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """The variance over `axis` with `ddof` (0: NumPy's default), as ndarray.var."""
         return var(self, axis, keepdims, ddof)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The largest entry over `axis`; tied entries share the gradient evenly."""
         return Max.apply(self, axis, keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The smallest entry over `axis`; tied entries share the gradient evenly."""
         return Min.apply(self, axis, keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
+        """The same entries in a new shape (several ints or one tuple; -1 is inferred)."""
         return Reshape.apply(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
 
     def transpose(self, *axes: Any) -> Tensor:
+        """The axes permuted (several ints or one tuple; none: reversed)."""
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = axes[0]
         return Transpose.apply(self, tuple(axes) if axes else None)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """`axis1` and `axis2` exchanged."""
         return swapaxes(self, axis1, axis2)
 
     def flatten(self) -> Tensor:
+        """The entries as one axis."""
         return Reshape.apply(self, (-1,))
 
     def squeeze(self, axis: Any = None) -> Tensor:
+        """Without its length-1 axes (or only `axis`)."""
         return squeeze(self, axis)
 
     def expand_dims(self, axis: Any) -> Tensor:
+        """With a new length-1 axis at `axis`."""
         return expand_dims(self, axis)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """Broadcast to `shape`; the gradient is summed back."""
         return BroadcastTo.apply(self, tuple(shape))
 
     def astype(self, dtype: Any) -> Tensor:
+        """Cast to `dtype`, recorded (the gradient is cast back)."""
         return AsType.apply(self, np.dtype(dtype))
 
     def copy(self) -> Tensor:
+        """A copy in new memory, recorded (the gradient passes unchanged)."""
         return Copy.apply(self)
 
     # ---------------------------------------------------------------- NumPy protocol
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs on Tensors (np.exp(t), ndarray + t) run the matching op and give Tensors."""
         return numpy_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """NumPy functions on Tensors (np.sum(t), ...) run the matching op where there is one."""
         return numpy_function(func, args, kwargs)
+
+    # ================================================================ PyTorch spellings (SPEC §6)
+    # Kept together at the end of the class: the names a PyTorch user types, and the `dim=`
+    # guard of the methods that take `axis=`.
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest entry (of the flattened tensor, or along `axis`): integers, no grad."""
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the smallest entry (of the flattened tensor, or along `axis`): integers, no grad."""
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """A new axis of length 1 at `axis`: PyTorch's name for `expand_dims`."""
+        return expand_dims(self, axis)
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for `reshape` (which returns a view of the data whenever NumPy can)."""
+        return self.reshape(*shape)
+
+    def float(self) -> Tensor:
+        """Cast to float32 (recorded, like `astype`), as PyTorch's `.float()`."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """Cast to float64 (recorded, like `astype`), as PyTorch's `.double()`."""
+        return self.astype(np.float64)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place and return self: recorded like `t[...] = 0` (its gradient
+        stops here); refused, as in PyTorch, on a leaf that requires grad unless under no_grad."""
+        try:
+            return apply_inplace(self, SetItem, 0.0, Ellipsis)
+        except RuntimeError as error:
+            raise RuntimeError(f"zero_: {error}") from None
+
+    sum = axis_keywords(sum)  # noqa: A003
+    mean = axis_keywords(mean)
+    var = axis_keywords(var)
+    max = axis_keywords(max)  # noqa: A003
+    min = axis_keywords(min)  # noqa: A003
+    squeeze = axis_keywords(squeeze)
+    expand_dims = axis_keywords(expand_dims)
+    argmax = axis_keywords(argmax)
+    argmin = axis_keywords(argmin)
+    unsqueeze = axis_keywords(unsqueeze)
 
 
 def _data(value: Any) -> Any:

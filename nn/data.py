@@ -15,6 +15,8 @@ import numpy as np
 from autograd import Tensor
 from autograd.random import get_rng
 
+__all__ = ["TensorDataset", "DataLoader"]
+
 
 class TensorDataset:
     """Arrays (or Tensors) of the same length, indexed together along their first axis."""

@@ -70,14 +70,17 @@ def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, rng: np.random.Gen
 
 
 def zeros_(tensor: Any) -> Any:
+    """Fill `tensor` with zeros in place (not recorded) and return it."""
     return _fill(tensor, 0.0)
 
 
 def ones_(tensor: Any) -> Any:
+    """Fill `tensor` with ones in place (not recorded) and return it."""
     return _fill(tensor, 1.0)
 
 
 def constant_(tensor: Any, value: float) -> Any:
+    """Fill `tensor` with `value` in place (not recorded) and return it."""
     return _fill(tensor, value)
 
 

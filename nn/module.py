@@ -157,6 +157,7 @@ class Module:
                 yield (f"{module_prefix}.{name}" if module_prefix else name), param
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every Parameter of this module (and, with `recurse`, of its submodules), each once."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
@@ -191,15 +192,18 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
+        """This module and every submodule, depth first, each once."""
         for _, module in self.named_modules():
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for each direct submodule."""
         for name, module in self._modules.items():
             if module is not None:
                 yield name, module
 
     def children(self) -> Iterator[Module]:
+        """The direct submodules."""
         for _, module in self.named_children():
             yield module
 
@@ -219,6 +223,7 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Switch to evaluation mode (`train(False)`): Dropout off, BatchNorm uses running statistics."""
         return self.train(False)
 
     # ---------------------------------------------------------------- state

@@ -22,6 +22,7 @@ class Parameter(Tensor):
 
     @property
     def name(self) -> str | None:  # type: ignore[override]
+        """Its dotted path in the module that holds it (`layers.0.weight`), or the name the user gave."""
         return self._name
 
     @name.setter

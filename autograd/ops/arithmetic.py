@@ -8,6 +8,8 @@ from autograd.function import Function
 
 
 class Add(Function):
+    """a + b, broadcasting: each side's gradient is the output's, summed over broadcast axes."""
+
     __slots__ = ()
 
     @staticmethod
@@ -20,6 +22,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """a - b, broadcasting: the gradient is +g for a and -g for b."""
+
     __slots__ = ()
 
     @staticmethod
@@ -32,6 +36,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """a * b, broadcasting: the gradient is g * b for a and g * a for b."""
+
     __slots__ = ()
 
     @staticmethod
@@ -47,6 +53,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """a / b, broadcasting: the gradient is g / b for a and -g * a / b² for b."""
+
     __slots__ = ()
 
     @staticmethod
@@ -64,6 +72,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    """-x: the gradient is -g."""
+
     __slots__ = ()
 
     @staticmethod

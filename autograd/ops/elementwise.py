@@ -13,6 +13,8 @@ from autograd.function import Function
 
 
 class Exp(Function):
+    """e^x, elementwise: the gradient is g * e^x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -28,6 +30,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """The natural logarithm, elementwise: the gradient is g / x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -42,6 +46,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """The square root, elementwise: the gradient is g / (2 √x)."""
+
     __slots__ = ()
 
     @staticmethod
@@ -57,6 +63,8 @@ class Sqrt(Function):
 
 
 class Sin(Function):
+    """The sine, elementwise: the gradient is g * cos x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -71,6 +79,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    """The cosine, elementwise: the gradient is -g * sin x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -85,6 +95,8 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    """The hyperbolic tangent, elementwise: the gradient is g * (1 - tanh² x)."""
+
     __slots__ = ()
 
     @staticmethod
@@ -119,6 +131,8 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    """max(x, 0), elementwise: the gradient passes where x > 0."""
+
     __slots__ = ()
 
     @staticmethod

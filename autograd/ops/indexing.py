@@ -32,6 +32,8 @@ def _is_basic(index: Any) -> bool:
 
 
 class GetItem(Function):
+    """x[index], basic or advanced: the gradient is scattered back, repeated indices adding up."""
+
     __slots__ = ("input_shape", "index")
 
     @staticmethod

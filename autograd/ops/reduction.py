@@ -21,6 +21,8 @@ def _keep_reduced_axes(grad_output, axis, keepdims):
 
 
 class Sum(Function):
+    """The sum over `axis` (all axes when None): the gradient is g broadcast back."""
+
     __slots__ = ("reduced",)
 
     @staticmethod
@@ -34,6 +36,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """The mean over `axis` (all axes when None): the gradient is g / count, broadcast back."""
+
     __slots__ = ("reduced", "count")
 
     @staticmethod
@@ -131,4 +135,5 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """log(sum(exp(x))) over `axis`, computed stably (shifted by the max)."""
     return LogSumExp.apply(x, axis, keepdims)

@@ -12,6 +12,8 @@ from autograd.function import Function
 
 
 class Reshape(Function):
+    """The same entries in a new shape: the gradient is reshaped back."""
+
     __slots__ = ("input_shape",)
 
     @staticmethod
@@ -25,6 +27,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """The axes permuted (None: reversed): the gradient is permuted back."""
+
     __slots__ = ("axes",)
 
     @staticmethod
@@ -56,6 +60,8 @@ class BroadcastTo(Function):
 
 
 class Copy(Function):
+    """A copy of x (new memory): the gradient passes unchanged."""
+
     __slots__ = ()
 
     @staticmethod
@@ -137,26 +143,32 @@ class Pad(Function):
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Any:
+    """The tensors joined along an existing `axis`, as np.concatenate."""
     return Concatenate.apply(axis, *tensors)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Any:
+    """The tensors joined along a new `axis`, as np.stack."""
     return Stack.apply(axis, *tensors)
 
 
 def pad(x: Any, pad_width: Any, constant_values: float = 0.0) -> Any:
+    """x padded with `constant_values`, as np.pad(mode="constant")."""
     return Pad.apply(x, pad_width, constant_values)
 
 
 def squeeze(x: Any, axis: Any = None) -> Any:
+    """x without its length-1 axes (or only `axis`), as np.squeeze."""
     return Reshape.apply(x, np.squeeze(np.empty(np.shape(x), dtype=bool), axis).shape)
 
 
 def expand_dims(x: Any, axis: Any) -> Any:
+    """x with a new length-1 axis at `axis`, as np.expand_dims."""
     return Reshape.apply(x, np.expand_dims(np.empty(np.shape(x), dtype=bool), axis).shape)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """x with `axis1` and `axis2` exchanged, as np.swapaxes."""
     axes = list(range(np.ndim(x)))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return Transpose.apply(x, tuple(axes))

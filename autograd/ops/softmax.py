@@ -10,6 +10,8 @@ from autograd.function import Function
 
 
 class Softmax(Function):
+    """softmax along `axis`, shifted by the max for stability."""
+
     __slots__ = ("axis",)
 
     @staticmethod
@@ -27,6 +29,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """log softmax along `axis`, computed as x - logsumexp(x) for stability."""
+
     __slots__ = ("axis",)
 
     @staticmethod
@@ -44,8 +48,10 @@ class LogSoftmax(Function):
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
+    """exp(x) / sum(exp(x)) along `axis`: probabilities that sum to 1."""
     return Softmax.apply(x, axis)
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
+    """log(softmax(x)) along `axis`, computed stably."""
     return LogSoftmax.apply(x, axis)

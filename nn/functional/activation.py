@@ -30,4 +30,5 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x, elementwise."""
     return LeakyReLU.apply(x, negative_slope)

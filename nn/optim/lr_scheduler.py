@@ -113,6 +113,11 @@ class MultiStepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current_lrs()]
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what `state_dict()` returned (milestones keyed by int again after a JSON round trip)."""
+        super().load_state_dict(state_dict)
+        self.milestones = Counter({int(epoch): count for epoch, count in self.milestones.items()})
+
     def closed_form_lr(self) -> list[float]:
         """base_lr · gamma^(milestones passed)."""
         passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)

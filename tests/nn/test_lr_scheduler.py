@@ -112,6 +112,17 @@ def test_state_dicts_resume_the_schedule_through_json():
     assert lrs_by_epoch(resumed, epochs=5)[1:] == straight[4:]
 
 
+def test_multistep_milestones_survive_a_json_round_trip():
+    straight = lrs_by_epoch(lr_scheduler.MultiStepLR(make_optimizer(), milestones=[2, 4, 4]), epochs=6)
+    first = lr_scheduler.MultiStepLR(make_optimizer(), milestones=[2, 4, 4])
+    lrs_by_epoch(first, epochs=1)
+    saved = json.loads(json.dumps({"opt": first.optimizer.state_dict(), "sched": first.state_dict()}))
+    resumed = lr_scheduler.MultiStepLR(make_optimizer(), milestones=[99])
+    resumed.optimizer.load_state_dict(saved["opt"])
+    resumed.load_state_dict(saved["sched"])
+    assert lrs_by_epoch(resumed, epochs=5)[1:] == straight[2:]
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="StepLR: step_size must be a positive integer, got 0"):
         lr_scheduler.StepLR(make_optimizer(), step_size=0)
