@@ -1,5 +1,6 @@
 """The op-table rows for the ops that nn's layers beyond the lab define in nn/functional/*.py
-(format: /work/wt/OPTABLE_FORMAT.md; test_ops_table imports `NN_MORE_OPS`).
+(rows as test_ops_table.py describes them: fn, inputs and a plain-NumPy forward; it imports
+`NN_MORE_OPS`).
 
 Only `Softplus` is its own op; dropout, batch_norm, avg_pool2d, silu and embedding are made of
 engine ops that have rows already, and are checked as layers in tests/nn/test_layers_more.py.
