@@ -29,6 +29,7 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_parent", None)
         object.__setattr__(self, "training", True)
 
@@ -65,6 +66,13 @@ class Module:
                         "(nn.Parameter or None expected); to change its values write to .data"
                     )
                 parameters[name] = None
+            elif parameters is not None and name in self._buffers:
+                if value is not None and not isinstance(value, Tensor):
+                    raise TypeError(
+                        f"{type(self).__name__}: cannot assign {type(value).__name__} to buffer {name!r} "
+                        "(Tensor or None expected)"
+                    )
+                self._buffers[name] = value
             elif parameters is not None and name in self._modules:
                 if value is not None:
                     raise TypeError(
@@ -77,6 +85,7 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -86,6 +95,16 @@ class Module:
             object.__setattr__(self, name, None)
         else:
             setattr(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """Register non-trainable state (BatchNorm's running statistics): saved in `state_dict`,
+        restored by `load_state_dict`, never returned by `parameters()`."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"{type(self).__name__}.register_buffer: {type(tensor).__name__} is not a Tensor")
+        if isinstance(tensor, Parameter) or name in self._parameters or name in self._modules:
+            raise KeyError(f"{type(self).__name__}.register_buffer: {name!r} is already a parameter or sub-module")
+        self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a sub-module under a name that need not be an identifier (`"0"`)."""
@@ -142,6 +161,19 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs in registration order, module by module."""
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, buffer in module._buffers.items():
+                if buffer is not None:
+                    yield (f"{module_prefix}.{name}" if module_prefix else name), buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers of `named_buffers()`, without their names."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted name, module) pairs, this module first, depth first; a shared module once."""
         seen: set[int] = set()
@@ -196,13 +228,16 @@ class Module:
 
     # ---------------------------------------------------------------- state
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Dotted parameter name -> a copy of its values."""
-        return {name: param.data.copy() for name, param in self.named_parameters()}
+        """Dotted parameter and buffer name -> a copy of its values."""
+        state = {name: param.data.copy() for name, param in self.named_parameters()}
+        state.update((name, buffer.data.copy()) for name, buffer in self.named_buffers())
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters in place. Shape mismatches always raise; missing and
         unexpected keys raise when `strict`, else they are returned."""
         own = dict(self.named_parameters())
+        own.update(self.named_buffers())  # buffers (BatchNorm's running statistics) are state too
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         values = {

@@ -1,0 +1,31 @@
+"""Embedding lookup: rows of a weight table picked by integer indices. It is the engine's
+indexing op, so the gradient of a row picked several times is the sum of its picks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+
+
+def embedding(indices: Any, weight: Any) -> Tensor:
+    """weight[indices]: indices of any shape S (integers in [0, num_embeddings)) and weight
+    (num_embeddings, embedding_dim) give shape S + (embedding_dim,)."""
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    index = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be (num_embeddings, embedding_dim), got shape {weight.shape}")
+    if index.dtype.kind not in "iu":
+        raise TypeError(
+            f"embedding: indices must be integers, got dtype {index.dtype} (shape {index.shape}); "
+            "pass an integer array, e.g. np.array([1, 2]) (Tensor([1, 2]) is float64)"
+        )
+    rows = weight.shape[0]
+    if index.size and (index.min() < 0 or index.max() >= rows):
+        raise IndexError(
+            f"embedding: indices must be in [0, {rows - 1}] for weight of shape {weight.shape}, "
+            f"got [{index.min()}, {index.max()}]"
+        )
+    return weight[index]

@@ -1,0 +1,24 @@
+"""`AvgPool2d`: the mean over windows of (N, C, H, W) inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd import Tensor
+from nn.functional.pooling import avg_pool2d
+from nn.module import Module
+
+
+class AvgPool2d(Module):
+    """Mean over kernel_size windows; stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride
+
+    def forward(self, x: Any) -> Tensor:
+        return avg_pool2d(x, self.kernel_size, stride=self.stride)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride if self.stride is not None else self.kernel_size}"
