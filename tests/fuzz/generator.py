@@ -83,8 +83,8 @@ class Builder:
         spec = OPS[step.op]
         if spec.name in self.options.exclude or any(a not in self.env for a in step.args):
             return False
-        if spec.inplace and not self.writable(step.args[0]):
-            return False
+        if spec.inplace and not (self.writable(step.args[0]) and self.env[step.args[0]].flags.writeable):
+            return False  # (a broadcast view is read-only, in PyTorch too)
         if spec.inplace and self._saves_inputs(spec) and self._group(step.args[1:]) & self._group(step.args[:1]):
             return False  # `y *= y`: PyTorch keeps the operand, which the write then changes
         arrays = [self.env[a] for a in step.args]

@@ -281,3 +281,10 @@ FINDING_4 = [  # t[i] = v with v of more axes than t[i]
 def test_finding_4_setitem_with_a_value_of_more_axes(program: Program) -> None:
     assert validate(program, Options())
     assert check(program) is None
+
+
+@pytest.mark.xfail(strict=True, reason="fuzz finding 5 (issue 11 item 2); fixed on branch engine")
+def test_finding_5_inplace_through_views() -> None:
+    options = ci_options(views=True)
+    assert any(not validate(p, ci_options()) for p in (generate(seed, options) for seed in range(60)))
+    assert _failures(range(60), second_order=False, options=options) == []
