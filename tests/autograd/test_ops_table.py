@@ -534,14 +534,14 @@ def check_forward(fn: Callable[..., Any], inputs: list[Any], ref: Callable[..., 
 
 
 @pytest.mark.parametrize("op", sorted(OPS, key=lambda cls: cls.__qualname__), ids=lambda cls: cls.__qualname__)
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_op_forward_matches_numpy(op: type[ag.Function], data: st.DataObject) -> None:
     check_forward(*OPS[op](data))
 
 
 @pytest.mark.parametrize("name", sorted(COMPOSITES))
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_composite_forward_matches_numpy(name: str, data: st.DataObject) -> None:
     check_forward(*COMPOSITES[name](data))

@@ -453,6 +453,7 @@ SPECS: list[OpSpec] = [
         _pad_widths,
         weight=0.5,
     ),  # fmt: skip
+    _unary("copy", "{0}.copy()", "np.array({0}, copy=True)", weight=0.3),
     OpSpec("getitem", 1, lambda a, p: f"{a[0]}[{p[0]}]", lambda a, p: f"{a[0]}[{p[0]}]", _basic_index, view=True),
     OpSpec("getitem advanced", 1, lambda a, p: f"{a[0]}[{p[0]}]", lambda a, p: f"{a[0]}[{p[0]}]", _advanced_index),
     # in place on an intermediate (the target is the first value)

@@ -24,7 +24,7 @@ from .oracle import Failure, check
 from .program import Leaf, Program, Step, run_numpy, run_tensor
 from .shrink import shrink
 
-FIRST_ORDER_SEEDS = range(0, 400)
+FIRST_ORDER_SEEDS = range(0, 320)
 SECOND_ORDER_SEEDS = range(1000, 1040)
 
 
@@ -287,4 +287,5 @@ def test_finding_4_setitem_with_a_value_of_more_axes(program: Program) -> None:
 def test_finding_5_inplace_through_views() -> None:
     options = ci_options(views=True)
     assert any(not validate(p, ci_options()) for p in (generate(seed, options) for seed in range(60)))
-    assert _failures(range(60), second_order=False, options=options) == []
+    failing = [seed for seed in range(60) if check(generate(seed, options)) is not None]
+    assert not failing, f"seeds {failing} fail with views=True (python -m tests.fuzz --views shrinks them)"
