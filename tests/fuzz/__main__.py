@@ -12,7 +12,7 @@ import sys
 import time
 
 from .generator import Options, generate
-from .known import KNOWN, ci_options
+from .known import KNOWN, ci_check, ci_options
 from .oracle import check
 from .shrink import shrink
 
@@ -28,17 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     options = Options(views=args.views) if args.include_known else ci_options(args.second_order, args.views)
+    oracle = check if args.include_known else ci_check
 
     started = time.monotonic()
     failures, unreliable, distinct = 0, 0, {}
     for seed in range(args.seed, args.seed + args.programs):
         program = generate(seed, options)
-        failure = check(program, args.second_order)
+        failure = oracle(program, args.second_order)
         if failure is not None and not failure.is_finding:
             unreliable += 1
         elif failure is not None:
             failures += 1
-            small, small_failure = shrink(program, failure, options, args.second_order)
+            small, small_failure = shrink(program, failure, options, args.second_order, oracle)
             key = small_failure.signature
             if small_failure.kind != "raises":  # a wrong number: which ops it takes to show it
                 key += ": " + ", ".join(sorted({step.op for step in small.steps}))

@@ -28,7 +28,7 @@ RTOL = 1e-5
 class Failure:
     """What the oracle found; `kind` (and, for errors, the exception type) is what shrinking keeps."""
 
-    kind: str  # "raises", "forward", "gradient", "second-order"; or "unreliable" (no finding, see below)
+    kind: str  # "raises", "forward", "grad type", "gradient", "second-order"; or "unreliable" (see below)
     message: str
     signature: str = ""  # e.g. the exception type and where it was raised
 
@@ -42,8 +42,13 @@ class Failure:
         return other is not None and other.kind == self.kind and other.signature == self.signature
 
 
-def check(program: Program, second_order: bool = False) -> Failure | None:
-    """None if npgrad agrees with the oracle on `program`, else the first disagreement."""
+ZERO_D_GRAD_TYPE = "0-d grad type"  # for `skip`: do not require ndarray gradients of 0-d leaves
+
+
+def check(program: Program, second_order: bool = False, skip: frozenset[str] = frozenset()) -> Failure | None:
+    """None if npgrad agrees with the oracle on `program`, else the first disagreement. Every
+    gradient must be a Tensor of its leaf's shape and dtype holding an ndarray (`skip` may
+    hold ZERO_D_GRAD_TYPE while a known finding is open)."""
     expected = run_numpy(program)
     try:
         leaves, outputs = run_tensor(program)
@@ -58,6 +63,10 @@ def check(program: Program, second_order: bool = False) -> Failure | None:
         _loss(outputs, cotangents).backward()
     except Exception as error:  # noqa: BLE001
         return _raised("backward", error)
+    for name, leaf in zip(program.leaf_names, leaves):
+        problem = _grad_type_problem(f"{name}.grad", leaf.grad, leaf, skip)
+        if problem:
+            return Failure("grad type", problem, "grad type")
     got_grads = [np.zeros(leaf.shape) if leaf.grad is None else np.asarray(leaf.grad.data) for leaf in leaves]
 
     def numpy_loss(arrays: list[np.ndarray]) -> tuple[float, float]:
@@ -71,11 +80,11 @@ def check(program: Program, second_order: bool = False) -> Failure | None:
     if problem:
         return _confirmed("gradient", problem, program, numpy_loss, arrays, want_grads)
     if second_order:
-        return _check_second_order(program, cotangents)
+        return _check_second_order(program, cotangents, skip)
     return None
 
 
-def _check_second_order(program: Program, cotangents: list[np.ndarray]) -> Failure | None:
+def _check_second_order(program: Program, cotangents: list[np.ndarray], skip: frozenset[str]) -> Failure | None:
     second = program.cotangents([leaf.shape for leaf in program.leaves], salt=1)
     try:
         leaves, outputs = run_tensor(program)
@@ -87,6 +96,11 @@ def _check_second_order(program: Program, cotangents: list[np.ndarray]) -> Failu
             seconds = [None] * len(leaves)
     except Exception as error:  # noqa: BLE001
         return _raised("second-order", error)
+    for name, leaf, grad, second_grad in zip(program.leaf_names, leaves, grads, seconds):
+        problem = _grad_type_problem(f"ag.grad(loss, {name})", grad, leaf, skip)
+        problem = problem or _grad_type_problem(f"ag.grad(h, {name})", second_grad, leaf, skip)
+        if problem:
+            return Failure("grad type", problem, "grad type")
     got = [np.zeros(leaf.shape) if g is None else np.asarray(g.data) for leaf, g in zip(leaves, seconds)]
 
     def first_order_h(arrays: list[np.ndarray]) -> tuple[float, float]:
@@ -135,6 +149,18 @@ def _loss(outputs: list[Any], cotangents: list[np.ndarray]) -> Any:
     for output, cotangent in zip(outputs, cotangents):
         total = total + (output * cotangent).sum()
     return total
+
+
+def _grad_type_problem(what: str, grad: Any, leaf: Any, skip: frozenset[str]) -> str:
+    if grad is None:
+        return ""
+    if not isinstance(grad, ag.Tensor):
+        return f"{what} is a {type(grad).__name__}, not a Tensor"
+    if grad.shape != leaf.shape or grad.dtype != leaf.dtype:
+        return f"{what} has shape {grad.shape} dtype {grad.dtype}; the leaf has shape {leaf.shape} dtype {leaf.dtype}"
+    if type(grad.data) is not np.ndarray and not (ZERO_D_GRAD_TYPE in skip and leaf.ndim == 0):
+        return f"{what}.data is a {type(grad.data).__name__}, not an ndarray"
+    return ""
 
 
 def _forward_difference(name: str, got: Any, want: np.ndarray) -> str:

@@ -19,7 +19,7 @@ from autograd.ops import elementwise, shape
 
 from .__main__ import main
 from .generator import MAX_NDIM, MAX_SIZE, Builder, Options, generate, validate
-from .known import ci_options
+from .known import ci_check, ci_options
 from .oracle import Failure, check
 from .program import Leaf, Program, Step, run_numpy, run_tensor
 from .shrink import shrink
@@ -32,11 +32,11 @@ def _failures(seeds: range, second_order: bool, options: Options) -> list[str]:
     found, unreliable = [], 0
     for seed in seeds:
         program = generate(seed, options)
-        failure = check(program, second_order)
+        failure = ci_check(program, second_order)
         if failure is not None and not failure.is_finding:
             unreliable += 1
         elif failure is not None:
-            small, small_failure = shrink(program, failure, options, second_order)
+            small, small_failure = shrink(program, failure, options, second_order, ci_check)
             found.append(f"# seed {seed}: {small_failure.message}\n{small.code(second_order)}")
     assert unreliable <= len(seeds) // 20, f"{unreliable} of {len(seeds)} programs could not be checked"
     return found
@@ -132,9 +132,9 @@ def _first_failure(seeds: range, second_order: bool = False) -> tuple[Program, F
     options = ci_options(second_order)
     for seed in seeds:
         program = generate(seed, options)
-        failure = check(program, second_order)
+        failure = ci_check(program, second_order)
         if failure is not None and failure.is_finding:
-            return shrink(program, failure, options, second_order)
+            return shrink(program, failure, options, second_order, ci_check)
     raise AssertionError(f"no failure in seeds {seeds.start}-{seeds.stop - 1}")
 
 
@@ -232,25 +232,25 @@ FINDING_3 = Program(
 @pytest.mark.parametrize("program", FINDING_1, ids=["x / c", "c / x", "x ** 3", "var"])
 def test_finding_1_inplace_on_the_result_of_div_pow_var(program: Program) -> None:
     assert validate(program, Options())
-    assert check(program) is None
+    assert ci_check(program) is None
 
 
 @pytest.mark.xfail(strict=True, reason="fuzz finding 2; fixed on branch engine")
 @pytest.mark.parametrize("program", FINDING_2, ids=["y * c", "c * y", "c / y"])
 def test_finding_2_inplace_after_an_op_with_a_number(program: Program) -> None:
     assert validate(program, Options())
-    assert check(program) is None
+    assert ci_check(program) is None
 
 
 @pytest.mark.xfail(strict=True, reason="fuzz finding 3; fixed on branch engine")
 def test_finding_3_second_order_through_inplace_div() -> None:
     assert validate(FINDING_3, Options())
-    assert check(FINDING_3, second_order=True) is None
+    assert ci_check(FINDING_3, second_order=True) is None
 
 
 def test_the_findings_are_valid_programs_that_pass_first_order_where_they_should() -> None:
     """Finding 3 is a second-order bug only: its first order is right today."""
-    assert check(FINDING_3) is None
+    assert ci_check(FINDING_3) is None
 
 
 FINDING_4 = [  # t[i] = v with v of more axes than t[i]
@@ -280,12 +280,25 @@ FINDING_4 = [  # t[i] = v with v of more axes than t[i]
 @pytest.mark.parametrize("program", FINDING_4, ids=["slot (2,), value (1, 1)", "empty slot"])
 def test_finding_4_setitem_with_a_value_of_more_axes(program: Program) -> None:
     assert validate(program, Options())
-    assert check(program) is None
+    assert ci_check(program) is None
 
 
 @pytest.mark.xfail(strict=True, reason="fuzz finding 5 (issue 11 item 2); fixed on branch engine")
 def test_finding_5_inplace_through_views() -> None:
     options = ci_options(views=True)
     assert any(not validate(p, ci_options()) for p in (generate(seed, options) for seed in range(60)))
-    failing = [seed for seed in range(60) if check(generate(seed, options)) is not None]
+    failing = [seed for seed in range(60) if ci_check(generate(seed, options)) is not None]
     assert not failing, f"seeds {failing} fail with views=True (python -m tests.fuzz --views shrinks them)"
+
+
+FINDING_6 = [  # 0-d gradients are NumPy scalars
+    Program((_scalar("x0", 0.5),), (Step("sub", ("x0", "x0"), (), "v1"),), ("v1",)),
+    Program((_scalar("x0", 1.6),), (Step("rpow c", ("x0",), (2.0,), "v1"),), ("x0", "v1")),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="fuzz finding 6 (issue 11 item 1); fixed on branch engine")
+@pytest.mark.parametrize("program", FINDING_6, ids=["x - x", "x and 2 ** x"])
+def test_finding_6_zero_d_grads_are_arrays(program: Program) -> None:
+    assert validate(program, Options())
+    assert check(program) is None
