@@ -18,8 +18,23 @@ from typing import Any
 
 import numpy as np
 
-Shape = tuple[int, ...]
-Params = tuple[Any, ...]
+from .params import (
+    Params,
+    Shape,
+    advanced_index,
+    an_axis,
+    axis_keepdims,
+    basic_index,
+    broadcast_target,
+    choice,
+    pad_widths,
+    permutation,
+    reshape_target,
+    squeeze_axis,
+    swap,
+    where_condition,
+)
+
 DOMAIN = 0.05  # log, sqrt, division, fractional powers: arguments at least this far from 0
 INF = float("inf")
 
@@ -75,131 +90,6 @@ def _reduction_gap(x: np.ndarray, axis: Any) -> float:
     return min(_min(ordered[:, -1] - ordered[:, -2]), _min(ordered[:, 1] - ordered[:, 0]))
 
 
-# ---------------------------------------------------------------------------- parameter drawing
-
-
-def _axis_keepdims(rng: np.random.Generator, ndim: int) -> Params:
-    keepdims = bool(rng.integers(2))
-    kind = rng.integers(3) if ndim else 0
-    if kind == 0:
-        return None, keepdims
-    if kind == 1:
-        return int(rng.integers(-ndim, ndim)), keepdims
-    count = int(rng.integers(1, ndim + 1))
-    return tuple(int(a) for a in rng.permutation(ndim)[:count]), keepdims
-
-
-def _an_axis(rng: np.random.Generator, shapes: list[Shape]) -> Params | None:
-    ndim = len(shapes[0])
-    return (int(rng.integers(-ndim, ndim)),) if ndim else None
-
-
-def _reshape_target(rng: np.random.Generator, shapes: list[Shape]) -> Params:
-    size = int(np.prod(shapes[0]))
-    factors = [f for f in (2, 3, 5, 7) for _ in range(20) if size % f ** (_ + 1) == 0]
-    dims = [1] * int(rng.integers(1 if size > 1 else 0, 5))
-    for f in factors:
-        if dims:
-            dims[int(rng.integers(len(dims)))] *= f
-    if dims and rng.random() < 0.3:
-        dims[int(rng.integers(len(dims)))] = -1
-    return (tuple(dims),)
-
-
-def _permutation(rng: np.random.Generator, shapes: list[Shape]) -> Params:
-    ndim = len(shapes[0])
-    if rng.random() < 0.2:
-        return (None,)
-    axes = [int(a) for a in rng.permutation(ndim)]
-    if rng.random() < 0.3:
-        axes = [a - ndim for a in axes]
-    return (tuple(axes),)
-
-
-def _swap(rng: np.random.Generator, shapes: list[Shape]) -> Params | None:
-    ndim = len(shapes[0])
-    return (int(rng.integers(-ndim, ndim)), int(rng.integers(-ndim, ndim))) if ndim else None
-
-
-def _squeeze_axis(rng: np.random.Generator, shapes: list[Shape]) -> Params:
-    ones = [a for a, side in enumerate(shapes[0]) if side == 1]
-    return (int(rng.choice(ones)) if ones and rng.random() < 0.7 else None,)
-
-
-def _broadcast_target(rng: np.random.Generator, shapes: list[Shape]) -> Params | None:
-    shape = tuple(int(rng.integers(2, 4)) if side == 1 and rng.random() < 0.7 else side for side in shapes[0])
-    if len(shape) < 4 and rng.random() < 0.5:
-        shape = (int(rng.integers(1, 3)),) + shape
-    return (shape,)
-
-
-def _pad_widths(rng: np.random.Generator, shapes: list[Shape]) -> Params | None:
-    ndim = len(shapes[0])
-    if not ndim:
-        return None
-    kind = rng.integers(3)
-    widths: Any = (
-        1
-        if kind == 0
-        else ((0, 1),)
-        if kind == 1
-        else tuple((int(rng.integers(2)), int(rng.integers(2))) for _ in range(ndim))
-    )
-    return widths, float(rng.choice([0.0, -0.5]))
-
-
-def _array_text(array: np.ndarray) -> str:
-    return f"np.array({np.asarray(array).tolist()!r})"
-
-
-def _basic_index(rng: np.random.Generator, shapes: list[Shape]) -> Params | None:
-    shape = shapes[0]
-    if not shape:
-        return ("None",) if rng.random() < 0.5 else ("...",)
-    parts = []
-    for side in shape[: int(rng.integers(1, len(shape) + 1))]:
-        kind = rng.integers(5)
-        parts.append([":", "1:", "::-1", ":1", str(int(rng.integers(-side, side)))][kind])
-    if rng.random() < 0.2:
-        parts.insert(int(rng.integers(len(parts) + 1)), "None")
-    if rng.random() < 0.2:
-        parts.insert(0, "...")
-        parts = parts[:1] + parts[1:][::-1]
-    return (", ".join(parts),)
-
-
-def _advanced_index(rng: np.random.Generator, shapes: list[Shape], unique: bool = False) -> Params | None:
-    shape = shapes[0]
-    if not shape:
-        return None
-    kind = rng.integers(3)
-    if kind == 0 or (kind == 2 and len(shape) < 2):
-        picks = (
-            rng.permutation(shape[0])[: int(rng.integers(1, shape[0] + 1))]
-            if unique
-            else rng.integers(0, shape[0], int(rng.integers(1, 5)))
-        )
-        return (_array_text(picks),)
-    if kind == 1:
-        return (_array_text(rng.random(shape) < 0.6),)
-    rows = rng.integers(0, shape[0], 2)
-    columns = rng.permutation(shape[1])[:1] if unique else rng.integers(0, shape[1], 2)
-    return (f":, {_array_text(columns)}" if unique else f"{_array_text(rows)}, {_array_text(columns)}",)
-
-
-def _where_condition(rng: np.random.Generator, shapes: list[Shape]) -> Params | None:
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError:
-        return None
-    shape = tuple(1 if rng.random() < 0.3 else side for side in shape)
-    return (_array_text(rng.random(shape) < 0.5),)
-
-
-def _choice(*options: Any) -> Callable[[np.random.Generator, list[Shape]], Params]:
-    return lambda rng, shapes: options[int(rng.integers(len(options)))]
-
-
 # ---------------------------------------------------------------------------- the catalogue
 
 
@@ -213,7 +103,7 @@ def _binary(name: str, symbol: str, numpy: str, **kw: Any) -> OpSpec:
 
 def _scalar(name: str, text: str, numpy: str, constants: tuple[float, ...], **kw: Any) -> OpSpec:
     """`text` with {0} the value and {c} the constant."""
-    params = _choice(*((c,) for c in constants))
+    params = choice(*((c,) for c in constants))
     return OpSpec(
         name, 1, lambda a, p: text.format(a[0], c=p[0]), lambda a, p: numpy.format(a[0], c=p[0]), params, **kw
     )
@@ -225,13 +115,13 @@ def _reduce(name: str, method: str, numpy: str, **kw: Any) -> OpSpec:
         1,
         lambda a, p: f"{a[0]}.{method}(axis={p[0]!r}, keepdims={p[1]})",
         lambda a, p: f"{numpy}({a[0]}, axis={p[0]!r}, keepdims={p[1]})",
-        lambda rng, shapes: _axis_keepdims(rng, len(shapes[0])),
+        lambda rng, shapes: axis_keepdims(rng, len(shapes[0])),
         **kw,
     )
 
 
 def _var_params(rng: np.random.Generator, shapes: list[Shape]) -> Params | None:
-    axis, keepdims = _axis_keepdims(rng, len(shapes[0]))
+    axis, keepdims = axis_keepdims(rng, len(shapes[0]))
     axes = range(len(shapes[0])) if axis is None else np.atleast_1d(axis)
     count = int(np.prod([shapes[0][a] for a in axes]))
     return axis, keepdims, int(rng.integers(2)) if count >= 2 else 0
@@ -261,7 +151,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"{a[0]}.clip({p[0]!r}, {p[1]!r})",
         lambda a, p: f"np.clip({a[0]}, {p[0]!r}, {p[1]!r})",
-        _choice((-0.5, 0.5), (None, 0.3), (-0.3, None)),
+        choice((-0.5, 0.5), (None, 0.3), (-0.3, None)),
         margin=lambda x, p: min(_ties(x[0], b) for b in p if b is not None),
         torch_saves_inputs=True,
     ),
@@ -312,7 +202,7 @@ SPECS: list[OpSpec] = [
         2,
         lambda a, p: f"ag.where({p[0]}, {a[0]}, {a[1]})",
         lambda a, p: f"np.where({p[0]}, {a[0]}, {a[1]})",
-        _where_condition,
+        where_condition,
     ),  # fmt: skip
     OpSpec(
         "matmul",
@@ -354,7 +244,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"ag.logsumexp({a[0]}, axis={p[0]!r}, keepdims={p[1]})",
         lambda a, p: f"np.log(np.sum(np.exp({a[0]}), axis={p[0]!r}, keepdims={p[1]}))",
-        lambda rng, shapes: _axis_keepdims(rng, len(shapes[0])),
+        lambda rng, shapes: axis_keepdims(rng, len(shapes[0])),
         torch_saves_inputs=True,
         torch_saves_output=True,
     ),  # fmt: skip
@@ -363,7 +253,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"ag.softmax({a[0]}, axis={p[0]})",
         lambda a, p: f"np.exp({a[0]}) / np.sum(np.exp({a[0]}), axis={p[0]}, keepdims=True)",
-        _an_axis,
+        an_axis,
         torch_saves_output=True,
     ),  # fmt: skip
     OpSpec(
@@ -371,7 +261,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"ag.log_softmax({a[0]}, axis={p[0]})",
         lambda a, p: f"{a[0]} - np.log(np.sum(np.exp({a[0]}), axis={p[0]}, keepdims=True))",
-        _an_axis,
+        an_axis,
         torch_saves_output=True,
     ),  # fmt: skip
     # shape and indexing (views where NumPy gives views)
@@ -380,7 +270,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"{a[0]}.reshape({p[0]!r})",
         lambda a, p: f"np.reshape({a[0]}, {p[0]!r})",
-        _reshape_target,
+        reshape_target,
         view=True,
     ),
     OpSpec(
@@ -391,7 +281,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"{a[0]}.T" if p[0] is None else f"{a[0]}.transpose({p[0]!r})",
         lambda a, p: f"np.transpose({a[0]}, {p[0]!r})",
-        _permutation,
+        permutation,
         view=True,
     ),  # fmt: skip
     OpSpec(
@@ -399,7 +289,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"{a[0]}.swapaxes({p[0]}, {p[1]})",
         lambda a, p: f"np.swapaxes({a[0]}, {p[0]}, {p[1]})",
-        _swap,
+        swap,
         view=True,
         weight=0.3,
     ),
@@ -408,7 +298,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"{a[0]}.squeeze({p[0]!r})",
         lambda a, p: f"np.squeeze({a[0]}, {p[0]!r})",
-        _squeeze_axis,
+        squeeze_axis,
         view=True,
         weight=0.5,
     ),
@@ -426,7 +316,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"ag.broadcast_to({a[0]}, {p[0]!r})",
         lambda a, p: f"np.broadcast_to({a[0]}, {p[0]!r})",
-        _broadcast_target,
+        broadcast_target,
         view=True,
         weight=0.5,
     ),  # fmt: skip
@@ -435,7 +325,7 @@ SPECS: list[OpSpec] = [
         2,
         lambda a, p: f"ag.concatenate([{a[0]}, {a[1]}], axis={p[0]})",
         lambda a, p: f"np.concatenate([{a[0]}, {a[1]}], axis={p[0]})",
-        _an_axis,
+        an_axis,
     ),  # fmt: skip
     OpSpec(
         "stack",
@@ -450,12 +340,12 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"ag.pad({a[0]}, {p[0]!r}, {p[1]!r})",
         lambda a, p: f"np.pad({a[0]}, {p[0]!r}, constant_values={p[1]!r})",
-        _pad_widths,
+        pad_widths,
         weight=0.5,
     ),  # fmt: skip
     _unary("copy", "{0}.copy()", "np.array({0}, copy=True)", weight=0.3),
-    OpSpec("getitem", 1, lambda a, p: f"{a[0]}[{p[0]}]", lambda a, p: f"{a[0]}[{p[0]}]", _basic_index, view=True),
-    OpSpec("getitem advanced", 1, lambda a, p: f"{a[0]}[{p[0]}]", lambda a, p: f"{a[0]}[{p[0]}]", _advanced_index),
+    OpSpec("getitem", 1, lambda a, p: f"{a[0]}[{p[0]}]", lambda a, p: f"{a[0]}[{p[0]}]", basic_index, view=True),
+    OpSpec("getitem advanced", 1, lambda a, p: f"{a[0]}[{p[0]}]", lambda a, p: f"{a[0]}[{p[0]}]", advanced_index),
     # in place on an intermediate (the target is the first value)
     OpSpec("+= value", 2, lambda a, p: f"{a[0]} += {a[1]}", lambda a, p: f"{a[0]} += {a[1]}", inplace=True),
     OpSpec("-= value", 2, lambda a, p: f"{a[0]} -= {a[1]}", lambda a, p: f"{a[0]} -= {a[1]}", inplace=True),
@@ -486,7 +376,7 @@ SPECS: list[OpSpec] = [
         lambda a, p: f"{a[0]}[{p[0]}] = {a[1]}",
         lambda a, p: f"{a[0]}[{p[0]}] = {a[1]}",
         lambda rng, shapes: (
-            _basic_index(rng, shapes) if rng.random() < 0.5 else _advanced_index(rng, shapes, unique=True)
+            basic_index(rng, shapes) if rng.random() < 0.5 else advanced_index(rng, shapes, unique=True)
         ),
         inplace=True,
     ),  # fmt: skip
@@ -495,7 +385,7 @@ SPECS: list[OpSpec] = [
         1,
         lambda a, p: f"{a[0]}[{p[0]}] = {p[1]!r}",
         lambda a, p: f"{a[0]}[{p[0]}] = {p[1]!r}",
-        lambda rng, shapes: None if (index := _basic_index(rng, shapes)) is None else index + (0.25,),
+        lambda rng, shapes: None if (index := basic_index(rng, shapes)) is None else index + (0.25,),
         inplace=True,
     ),  # fmt: skip
 ]
