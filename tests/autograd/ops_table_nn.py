@@ -1,10 +1,12 @@
 """The rows of test_ops_table's `OPS` for the ops defined in nn/functional/*.py.
 
-A plain module (no tests here), kept apart so that the table file stays readable. Inputs are
-float64, small (images up to (2, 2, 5, 5), kernels up to 3, strides 1-2, padding 0-1), away
-from kinks (leaky relu at 0, tied maxima of a pooling window) and from the edges of BCE's
-domain (probabilities in [0.05, 0.95]). Self-contained: the test file imports it, so it cannot
-import the test file's helpers back.
+Each row returns (fn, inputs, ref): `ref` is the forward written in plain NumPy, called with
+the inputs' arrays (the format: /work/wt/OPTABLE_FORMAT.md). A plain module (no tests here),
+kept apart so that the table file stays readable. Inputs are float64, small (images up to
+(2, 2, 5, 5), kernels up to 3, strides 1-2, padding 0-1), away from kinks (leaky relu at 0,
+tied maxima of a pooling window) and from the edges of BCE's domain (probabilities in
+[0.05, 0.95]). Self-contained: the test file imports it, so it cannot import the test file's
+helpers back.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from nn.functional.conv import Col2Im, Im2Col, MaxPool2d
 from nn.functional.linear import Linear
 from nn.functional.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 
-Case = tuple[Callable[..., Any], list[Any]]
+Case = tuple[Callable[..., Any], list[Any], Callable[..., Any]]  # (fn, inputs, NumPy reference)
 Geometry = tuple[tuple[int, int, int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
 
 SHAPES = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
@@ -46,8 +48,8 @@ def linear_case(data: st.DataObject) -> Case:
     x = leaf(rng.uniform(-2, 2, batch + (in_features,)), requires_grad=data.draw(st.booleans(), label="x grad"))
     weight = leaf(rng.uniform(-2, 2, (out_features, in_features)))
     if data.draw(st.booleans(), label="bias"):
-        return Linear.apply, [x, weight, leaf(rng.uniform(-2, 2, out_features))]
-    return lambda x, weight: Linear.apply(x, weight, None), [x, weight]
+        return Linear.apply, [x, weight, leaf(rng.uniform(-2, 2, out_features))], lambda x, w, b: x @ w.T + b
+    return lambda x, weight: Linear.apply(x, weight, None), [x, weight], lambda x, w: x @ w.T
 
 
 def leaky_relu_case(data: st.DataObject) -> Case:
@@ -55,7 +57,7 @@ def leaky_relu_case(data: st.DataObject) -> Case:
     shape = data.draw(SHAPES, label="shape")
     x = rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape)  # |x| >= 0.3: away from the kink
     slope = data.draw(st.sampled_from([0.01, 0.2, 1.5]), label="negative slope")
-    return lambda x: LeakyReLU.apply(x, slope), [leaf(x)]
+    return lambda x: LeakyReLU.apply(x, slope), [leaf(x)], lambda x: np.where(x > 0, x, slope * x)
 
 
 def bce_case(data: st.DataObject) -> Case:
@@ -63,14 +65,20 @@ def bce_case(data: st.DataObject) -> Case:
     rng = rng_from(data)
     (shape_p, shape_t), _ = data.draw(PAIRS, label="shapes")
     p, t = leaf(rng.uniform(0.05, 0.95, shape_p)), leaf(rng.uniform(0.0, 1.0, shape_t))
-    return BinaryCrossEntropy.apply, [p, t]
+    return BinaryCrossEntropy.apply, [p, t], lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 
 def bce_with_logits_case(data: st.DataObject) -> Case:
     rng = rng_from(data)
     (shape_x, shape_t), _ = data.draw(PAIRS, label="shapes")
     x, t = leaf(rng.uniform(-4.0, 4.0, shape_x)), leaf(rng.uniform(0.0, 1.0, shape_t))
-    return BinaryCrossEntropyWithLogits.apply, [x, t]
+    return BinaryCrossEntropyWithLogits.apply, [x, t], bce_with_logits_reference
+
+
+def bce_with_logits_reference(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """BCE of sigmoid(x), straight from the definition (|x| <= 4: nothing saturates)."""
+    p = 1.0 / (1.0 + np.exp(-x))
+    return -(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 
 def conv_geometry(data: st.DataObject) -> Geometry:
@@ -89,7 +97,8 @@ def conv_geometry(data: st.DataObject) -> Geometry:
 def im2col_case(data: st.DataObject) -> Case:
     rng = rng_from(data)
     shape, kernel, stride, padding = conv_geometry(data)
-    return lambda x: Im2Col.apply(x, kernel, stride, padding), [leaf(rng.uniform(-2, 2, shape))]
+    fn = lambda x: Im2Col.apply(x, kernel, stride, padding)  # noqa: E731
+    return fn, [leaf(rng.uniform(-2, 2, shape))], lambda x: im2col_reference(x, kernel, stride, padding)
 
 
 def col2im_case(data: st.DataObject) -> Case:
@@ -100,7 +109,8 @@ def col2im_case(data: st.DataObject) -> Case:
     rows = (h + 2 * padding[0] - kernel[0]) // stride[0] + 1
     columns = (w + 2 * padding[1] - kernel[1]) // stride[1] + 1
     cols = leaf(rng.uniform(-2, 2, (n, c * kernel[0] * kernel[1], rows * columns)))
-    return lambda cols: Col2Im.apply(cols, shape, kernel, stride, padding), [cols]
+    fn = lambda cols: Col2Im.apply(cols, shape, kernel, stride, padding)  # noqa: E731
+    return fn, [cols], lambda cols: col2im_reference(cols, shape, kernel, stride, padding)
 
 
 def max_pool_case(data: st.DataObject) -> Case:
@@ -109,7 +119,40 @@ def max_pool_case(data: st.DataObject) -> Case:
     (n, c, h, w), _, stride, _ = conv_geometry(data)
     kernel = (data.draw(st.integers(1, min(3, h)), label="kh"), data.draw(st.integers(1, min(3, w)), label="kw"))
     x = (rng.permutation(n * c * h * w).reshape(n, c, h, w) - n * c * h * w / 2) * 0.1 + 0.013
-    return lambda x: MaxPool2d.apply(x, kernel, stride), [leaf(x)]
+    return lambda x: MaxPool2d.apply(x, kernel, stride), [leaf(x)], lambda x: max_pool_reference(x, kernel, stride)
+
+
+# ---------------------------------------------------------------- references: one window at a time
+
+
+def windows(height: int, width: int, kernel: tuple[int, int], stride: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """The (rows, columns) slices of every window, in row-major output order."""
+    return [
+        (slice(i, i + kernel[0]), slice(j, j + kernel[1]))
+        for i in range(0, height - kernel[0] + 1, stride[0])
+        for j in range(0, width - kernel[1] + 1, stride[1])
+    ]
+
+
+def im2col_reference(x: np.ndarray, kernel: Any, stride: Any, padding: Any) -> np.ndarray:
+    padded = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    spots = windows(*padded.shape[2:], kernel, stride)
+    return np.stack([padded[:, :, rows, columns].reshape(len(x), -1) for rows, columns in spots], axis=-1)
+
+
+def col2im_reference(cols: np.ndarray, shape: Any, kernel: Any, stride: Any, padding: Any) -> np.ndarray:
+    n, c, h, w = shape
+    padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]))
+    for k, (rows, columns) in enumerate(windows(*padded.shape[2:], kernel, stride)):
+        padded[:, :, rows, columns] += cols[:, :, k].reshape(n, c, *kernel)
+    return padded[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w]
+
+
+def max_pool_reference(x: np.ndarray, kernel: Any, stride: Any) -> np.ndarray:
+    h, w = x.shape[2:]
+    out_h, out_w = (h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1
+    maxima = [x[:, :, rows, columns].max(axis=(2, 3)) for rows, columns in windows(h, w, kernel, stride)]
+    return np.stack(maxima, axis=-1).reshape(*x.shape[:2], out_h, out_w)
 
 
 NN_OPS: dict[type[ag.Function], Callable[[st.DataObject], Case]] = {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
+from typing import Any
 
+import numpy as np
 import pytest
 
 from benchmarks import instructions
+from benchmarks.worker import ENGINE_MODULES
 
 
 def test_unknown_or_uncountable_cases_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -16,9 +20,26 @@ def test_unknown_or_uncountable_cases_are_refused(capsys: pytest.CaptureFixture[
     assert "W3/raw, W9/raw not countable" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("key", ["W2/raw", "W2/nn", "W4/raw"])
-def test_the_measured_process_runs_each_case(key: str) -> None:
-    instructions.main(["--run", "ours", key, "1"])
+@pytest.mark.parametrize(
+    ("key", "measured"), [("W2/raw", "RawTrainer.step"), ("W2/nn", "NNTrainer.step"), ("W4/raw", "TanhChain.backward")]
+)
+def test_the_measured_process_runs_each_case(key: str, measured: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--run ours CASE 3` runs the case's step 2 (warm-up) + 3 times, each giving finite numbers."""
+    engine = importlib.import_module(ENGINE_MODULES["ours"])
+    cls_name, method_name = measured.split(".")
+    cls = getattr(engine, cls_name)
+    original = getattr(cls, method_name)
+    results: list[np.ndarray] = []
+
+    def counted(self: Any, *args: Any) -> Any:
+        result = original(self, *args)
+        results.append(np.asarray(result))
+        return result
+
+    monkeypatch.setattr(cls, method_name, counted)
+    assert instructions.main(["--run", "ours", key, "3"]) == 0
+    assert len(results) == 2 + 3
+    assert all(np.all(np.isfinite(r)) and r.size for r in results)
 
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs the valgrind program")
