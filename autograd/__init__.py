@@ -10,7 +10,7 @@ y.backward()          # x.grad is dy/dx, w.grad is dy/dw
 from autograd.tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
 from autograd.anomaly import detect_anomaly
 from autograd.backward import grad
-from autograd.creation import arange, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from autograd.creation import arange, from_numpy, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from autograd.function import Function
 from autograd.functional import (
     abs, broadcast_to, clip, concatenate, cos, exp, expand_dims, flatten, log, log_softmax,
@@ -22,10 +22,12 @@ from autograd.random import manual_seed
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from autograd.check_graph import check_graph
 from autograd import func
+from autograd.install_check import check_package, version
 
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "detect_anomaly", "manual_seed", "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange",
+    "from_numpy",
     "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "clip", "sum",
     "mean", "var", "max", "min", "logsumexp", "softmax", "log_softmax", "reshape",
     "transpose", "flatten", "squeeze", "expand_dims", "broadcast_to", "matmul", "maximum",
@@ -35,10 +37,18 @@ __all__ = [
 ]  # fmt: skip
 
 
+__distribution__ = "npgrad"  # tells this package from HIPS autograd's, which has the same import name
+check_package("autograd", __path__[0])
+
+
 def __getattr__(name: str) -> object:
-    """`ag.viz` is imported on first use, so that `import autograd` never imports graphviz."""
+    """`ag.viz` is imported on first use, so that `import autograd` never imports graphviz;
+    `__version__` too, so that it never loads importlib.metadata."""
     if name == "viz":
         import importlib
 
         return importlib.import_module("autograd.viz")
+    if name == "__version__":
+        globals()["__version__"] = found = version()
+        return found
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -57,3 +57,11 @@ def arange(*args: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
         np.arange(*args, dtype=dtype) if dtype is not None else np.arange(*args, dtype=np.float64),
         requires_grad=requires_grad,
     )
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor on `array`'s memory (writes show through both ways) and with its dtype, as
+    `torch.from_numpy`; `Tensor(array)` shares memory too, this spelling only insists on an ndarray."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}; use ag.tensor(...)")
+    return Tensor(array)

@@ -100,6 +100,15 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "apply" not in cls.__dict__:
             cls.apply = staticmethod(_make_apply(cls))
+            _document_apply(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Nodes are made with object.__new__, never through here: only a user's `Swish(x)` is.
+        name = type(self).__name__
+        raise TypeError(
+            f"{name}(...) does not run the op: call {name}.apply(...) (a Function subclass is used through "
+            "its class's apply, as in PyTorch; the instance is the graph node that apply makes)"
+        )
 
 
 def _make_apply(cls: type[Function]) -> Callable[..., Any]:
@@ -236,6 +245,21 @@ def _as_array(ctx: Function, value: Any) -> np.ndarray:
     if any(saved is value for saved in ctx.saved_tensors):
         ctx.saved_tensors = tuple(array if saved is value else saved for saved in ctx.saved_tensors)
     return array
+
+
+def _document_apply(cls: type[Function]) -> None:
+    """Show `cls.apply` in help() as the op it runs: forward's signature without `ctx`, and the
+    class's docstring. Done once per class; the function itself is unchanged."""
+    import inspect  # already loaded by NumPy; imported here to keep it off this module's interface
+
+    apply = cls.__dict__["apply"].__func__
+    try:
+        signature = inspect.signature(cls.forward)
+        apply.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+    except (TypeError, ValueError):  # a forward that inspect cannot read keeps apply(*args)
+        pass
+    if cls.__doc__:
+        apply.__doc__ = cls.__doc__
 
 
 Function.apply = staticmethod(_make_apply(Function))  # type: ignore[method-assign]

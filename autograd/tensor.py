@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograd.keyword_spelling import axis_keywords
+
 _FLOAT64 = np.dtype(np.float64)
 
 
@@ -298,6 +300,52 @@ class Tensor:
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         return numpy_function(func, args, kwargs)
+
+    # ================================================================ PyTorch spellings (SPEC §6)
+    # Kept together at the end of the class: the names a PyTorch user types, and the `dim=`
+    # guard of the methods that take `axis=`.
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest entry (of the flattened tensor, or along `axis`): integers, no grad."""
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the smallest entry (of the flattened tensor, or along `axis`): integers, no grad."""
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """A new axis of length 1 at `axis`: PyTorch's name for `expand_dims`."""
+        return expand_dims(self, axis)
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for `reshape` (which returns a view of the data whenever NumPy can)."""
+        return self.reshape(*shape)
+
+    def float(self) -> Tensor:
+        """Cast to float32 (recorded, like `astype`), as PyTorch's `.float()`."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """Cast to float64 (recorded, like `astype`), as PyTorch's `.double()`."""
+        return self.astype(np.float64)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place and return self: recorded like `t[...] = 0` (its gradient
+        stops here); refused, as in PyTorch, on a leaf that requires grad unless under no_grad."""
+        try:
+            return apply_inplace(self, SetItem, 0.0, Ellipsis)
+        except RuntimeError as error:
+            raise RuntimeError(f"zero_: {error}") from None
+
+    sum = axis_keywords(sum)  # noqa: A003
+    mean = axis_keywords(mean)
+    var = axis_keywords(var)
+    max = axis_keywords(max)  # noqa: A003
+    min = axis_keywords(min)  # noqa: A003
+    squeeze = axis_keywords(squeeze)
+    expand_dims = axis_keywords(expand_dims)
+    argmax = axis_keywords(argmax)
+    argmin = axis_keywords(argmin)
+    unsqueeze = axis_keywords(unsqueeze)
 
 
 def _data(value: Any) -> Any:

@@ -5,8 +5,9 @@ model = nn.MLP([2, 4, 4, 1])               # sigmoid activations, as in the lab
 loss = nn.MSELoss()(model(X), y)
 """
 
+from nn import install_check  # noqa: F401, I001  (first: it refuses another distribution's autograd or nn)
 from autograd.random import manual_seed
-from nn import datasets, functional, init, optim
+from nn import data, datasets, functional, init, optim, utils
 from nn.layers import (
     MLP,
     Conv2d,
@@ -28,5 +29,14 @@ __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",
     "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-    "manual_seed", "functional", "init", "optim", "datasets",
+    "manual_seed", "functional", "init", "optim", "datasets", "data", "utils",
 ]  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    """`nn.__version__`: npgrad's, read from its metadata on first use (as `autograd.__version__`)."""
+    if name == "__version__":
+        import autograd
+
+        return autograd.__version__
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

@@ -1,5 +1,5 @@
-"""The project's setup: the README's two commands exist, CI runs the README's test command,
-and the runtime dependencies are exactly the allowed four."""
+"""The project's setup: the README's two commands exist and start from a venv, CI runs the README's
+test command, and the runtime dependencies are exactly the allowed four."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
+VENV_STEPS = ["python3 -m venv .venv", ". .venv/bin/activate"]
+
+
 def test_readme_has_the_two_commands():
     commands = _readme_commands()
     assert len(commands) == 2, commands
@@ -34,11 +37,27 @@ def test_readme_has_the_two_commands():
     assert "python -m pytest" in tests
 
 
+def test_both_commands_start_from_a_virtual_environment():
+    """A Debian/Ubuntu system Python refuses `pip install` outside a venv (externally-managed-environment)."""
+    for command in _readme_commands():
+        steps = [part.strip() for part in command.split("&&")]
+        assert steps[:2] == VENV_STEPS, command
+
+
+def test_the_readme_says_where_the_commands_run_and_how_long_the_tests_take():
+    readme = (ROOT / "README.md").read_text()
+    two_commands = readme[readme.index("## Two commands") :].split("\n## ")[0]
+    assert "from the repository root" in two_commands
+    assert re.search(r"Run the tests \(about \d+ minutes?", two_commands), "the suite's duration is missing"
+
+
 def test_the_readme_commands_refer_to_things_that_exist():
     extras = _pyproject()["project"].get("optional-dependencies", {})
     for command in _readme_commands():
         for part in command.split("&&"):
             words = shlex.split(part)
+            if part.strip() in VENV_STEPS:
+                continue
             if words[:2] == ["pip", "install"]:
                 target = words[-1]
                 match = re.fullmatch(r"\.(?:\[(\w+)\])?", target)

@@ -15,6 +15,7 @@ class Adagrad(Optimizer):
     p -= clr * g / (√sum + eps)."""
 
     non_negative = ("lr_decay", "weight_decay", "eps")
+    state_keys = ("step", "sum")
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ class Adam(Optimizer):
     p -= lr * m̂ / (√v̂ + eps) with the bias-corrected m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)."""
 
     non_negative = ("eps", "weight_decay")
+    state_keys = ("step", "exp_avg", "exp_avg_sq")
     decoupled_weight_decay = False
 
     def __init__(

@@ -14,6 +14,9 @@ import numpy as np
 
 from autograd import Tensor, enable_grad
 
+# What a learning-rate scheduler adds to a group (as in PyTorch), besides the optimizer's hyperparameters.
+SCHEDULER_KEYS = ("initial_lr",)
+
 
 class Optimizer:
     """Holds `param_groups` (dicts of `params` plus hyperparameters) and per-parameter `state`.
@@ -57,7 +60,7 @@ class Optimizer:
             if id(p) in seen:
                 raise ValueError(f"{name}: a parameter appears twice (of shape {p.shape}); list each once")
             seen.add(id(p))
-        unknown = set(group) - set(self.defaults) - {"params"}
+        unknown = set(group) - set(self.defaults) - {"params", *SCHEDULER_KEYS}
         if unknown:
             raise TypeError(f"{name}: unknown hyperparameters {sorted(unknown)}; expected {sorted(self.defaults)}")
         full = {**self.defaults, **group, "params": params}
@@ -65,6 +68,7 @@ class Optimizer:
         self.param_groups.append(full)
 
     non_negative: tuple[str, ...] = ()  # hyperparameters that must be >= 0
+    state_keys: tuple[str, ...] = ()  # what `update` keeps per parameter (checked by load_state_dict)
 
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad hyperparameter; subclasses extend it for theirs."""
@@ -100,11 +104,25 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.data
+                grad = self._checked_grad(p)
                 if grad.dtype != p.data.dtype:
                     grad = grad.astype(p.data.dtype)
                 self.update(p.data, grad, self.state.setdefault(p, {}), group)
         return loss
+
+    def _checked_grad(self, p: Tensor) -> np.ndarray:
+        """`p.grad`'s array, refusing a gradient assigned by hand that is not a Tensor of `p`'s shape
+        (broadcasting it would move every element by the same step)."""
+        grad = p.grad
+        where = f"{type(self).__name__}.step: the gradient of parameter {p.name or ''}".rstrip()
+        if not isinstance(grad, Tensor):
+            raise TypeError(
+                f"{where} (shape {p.shape}) is a {type(grad).__name__}, not a Tensor; "
+                "assign p.grad = ag.Tensor(array) or let backward() fill it"
+            )
+        if grad.shape != p.shape:
+            raise ValueError(f"{where} has shape {grad.shape}, the parameter has shape {p.shape}; they must match")
+        return grad.data
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Change `param` in place from `grad`, keeping what the rule needs in `state`."""
@@ -126,7 +144,14 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what `state_dict()` returned, onto parameters of the same shapes in the same order."""
         name = type(self).__name__
+        missing = {"state", "param_groups"} - set(state_dict)
+        if missing:
+            raise ValueError(
+                f"{name}.load_state_dict: the state dict lacks {sorted(missing)}; pass what state_dict() returned"
+            )
         groups = state_dict["param_groups"]
+        for index, saved in enumerate(groups):
+            self._check_saved_group(index, saved)
         if len(groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}.load_state_dict: the saved state has {len(groups)} parameter groups, this optimizer "
@@ -142,13 +167,20 @@ class Optimizer:
             params.extend(zip(saved["params"], group["params"]))
         new_groups = [{**saved, "params": group["params"]} for saved, group in zip(groups, self.param_groups)]
         for group in new_groups:
-            self.check_hyperparameters(group)
+            # A scheduler may have annealed lr to exactly 0, which PyTorch allows; the constructor does not.
+            self.check_hyperparameters({**group, "lr": group["lr"] or 1.0} if group["lr"] == 0 else group)
 
         new_state = {}
         for index, p in params:
             saved = state_dict["state"].get(index, state_dict["state"].get(str(index)))
             if saved is None:
                 continue
+            unknown = set(saved) - set(self.state_keys)
+            if unknown:
+                raise ValueError(
+                    f"{name}.load_state_dict: the state of parameter {index} has {sorted(unknown)}, which {name} does "
+                    f"not keep (it keeps {list(self.state_keys)}); is it another optimizer's state?"
+                )
             restored = {}
             for key, value in saved.items():
                 if isinstance(value, np.ndarray) and value.ndim:
@@ -162,6 +194,22 @@ class Optimizer:
             new_state[p] = restored
         self.param_groups = new_groups
         self.state = new_state
+
+    def _check_saved_group(self, index: int, saved: Any) -> None:
+        """Refuse a saved group that lacks a hyperparameter of this optimizer or has another optimizer's."""
+        name = type(self).__name__
+        if not isinstance(saved, dict):
+            raise ValueError(
+                f"{name}.load_state_dict: saved parameter group {index} is a {type(saved).__name__}, not a dict"
+            )
+        missing = sorted({"params", *self.defaults} - set(saved))
+        foreign = sorted(set(saved) - {"params", *self.defaults, *SCHEDULER_KEYS})
+        if missing or foreign:
+            extra = f" and has {foreign}, which {name} does not use" if foreign else ""
+            raise ValueError(
+                f"{name}.load_state_dict: saved parameter group {index} lacks {missing}{extra}; "
+                f"a {name} group has {sorted(['params', *self.defaults])} (is it another optimizer's state?)"
+            )
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

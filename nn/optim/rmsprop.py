@@ -15,6 +15,7 @@ class RMSprop(Optimizer):
     b = momentum*b + g/(√v + eps) and p -= lr*b, else p -= lr * g/(√v + eps)."""
 
     non_negative = ("alpha", "eps", "weight_decay", "momentum")
+    state_keys = ("step", "square_avg", "momentum_buffer")
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ class SGD(Optimizer):
     g = g + momentum*b with Nesterov, else g = b; p -= lr*g."""
 
     non_negative = ("momentum", "weight_decay")
+    state_keys = ("momentum_buffer",)
 
     def __init__(
         self,

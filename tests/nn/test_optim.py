@@ -320,3 +320,94 @@ def test_step_with_closure_returns_the_loss():
         loss = optimizer.step(closure)
     assert loss.item() == 9.0
     np.testing.assert_allclose(p.data, [3.0 - 0.25 * 6.0])
+
+
+# --------------------------------------------------------------------- gradients assigned by hand
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_wrongly_shaped_grad_is_refused_naming_both_shapes(name):
+    p = ag.Tensor(np.zeros(3), requires_grad=True, name="w")
+    optimizer = getattr(optim, name)([p], lr=0.1)
+    p.grad = ag.Tensor([1.0])  # would broadcast over all three elements
+    with pytest.raises(ValueError, match=rf"{name}.step: the gradient of parameter w has shape \(1,\), .*\(3,\)"):
+        optimizer.step()
+    np.testing.assert_array_equal(p.data, np.zeros(3))
+
+
+def test_an_ndarray_grad_is_refused_clearly():
+    p = ag.Tensor(np.zeros(3), requires_grad=True)
+    optimizer = optim.SGD([p], lr=0.1)
+    p.grad = np.ones(3)
+    with pytest.raises(
+        TypeError, match=r"SGD.step: the gradient of parameter \(shape \(3,\)\) is a ndarray.*ag.Tensor"
+    ):
+        optimizer.step()
+
+
+# --------------------------------------------------------------------- param_groups and their save/restore
+def test_param_groups_hold_each_groups_hyperparameters_and_are_saved():
+    a, b = (ag.Tensor(np.ones(2), requires_grad=True) for _ in range(2))
+    optimizer = optim.SGD([{"params": [a], "lr": 1.0, "momentum": 0.5}, {"params": b}], lr=0.1)
+    assert [g["lr"] for g in optimizer.param_groups] == [1.0, 0.1]
+    assert [g["momentum"] for g in optimizer.param_groups] == [0.5, 0.0]
+    assert optimizer.param_groups[1]["params"] == [b]
+    optimizer.param_groups[1]["lr"] = 0.25  # what a scheduler does
+    saved = optimizer.state_dict()
+    assert [g["lr"] for g in saved["param_groups"]] == [1.0, 0.25]
+    assert [g["params"] for g in saved["param_groups"]] == [[0], [1]]
+    other = optim.SGD([{"params": [a]}, {"params": [b]}], lr=9.0)
+    other.load_state_dict(saved)
+    assert [(g["lr"], g["momentum"]) for g in other.param_groups] == [(1.0, 0.5), (0.25, 0.0)]
+
+
+def test_state_dict_survives_a_json_round_trip():
+    import json
+
+    params, first = run_ours("Adam", {}, steps=2)
+    saved = first.state_dict()
+    as_json = json.loads(json.dumps(saved, default=lambda a: a.tolist()))  # state keys become strings
+    as_json["state"] = {k: {n: np.array(v) for n, v in s.items()} for k, s in as_json["state"].items()}
+    second = optim.Adam([ag.Tensor(p.data.copy(), requires_grad=True) for p in params])
+    second.load_state_dict(as_json)
+    assert second.state[second.param_groups[0]["params"][1]]["step"] == 2
+    np.testing.assert_array_equal(second.state[second.param_groups[0]["params"][0]]["exp_avg"],
+                                  first.state[params[0]]["exp_avg"])  # fmt: skip
+
+
+def test_another_optimizers_state_is_refused_saying_what_is_missing():
+    _, adam = run_ours("Adam", {}, steps=2)
+    sgd = optim.SGD([ag.Tensor(np.zeros(s), requires_grad=True) for s in SHAPES], lr=0.1)
+    with pytest.raises(
+        ValueError, match=r"SGD.load_state_dict: .*group 0 lacks \['dampening', 'momentum', 'nesterov'\]"
+    ):
+        sgd.load_state_dict(adam.state_dict())
+    _, sgd_run = run_ours("SGD", dict(lr=0.05, momentum=0.9), steps=2)
+    saved = sgd_run.state_dict()
+    saved["param_groups"][0].update(betas=(0.9, 0.999), eps=1e-8)  # every key Adam needs, SGD's extra
+    adam2 = optim.Adam([ag.Tensor(np.zeros(s), requires_grad=True) for s in SHAPES])
+    with pytest.raises(ValueError, match=r"has \['dampening', 'momentum', 'nesterov'\], which Adam does not use"):
+        adam2.load_state_dict(saved)
+    for key in ("dampening", "momentum", "nesterov"):
+        del saved["param_groups"][0][key]
+    with pytest.raises(ValueError, match=r"state of parameter 0 has \['momentum_buffer'\].*another optimizer"):
+        adam2.load_state_dict(saved)
+
+
+def test_an_incomplete_group_is_refused_naming_the_missing_keys():
+    _, sgd = run_ours("SGD", dict(lr=0.05, momentum=0.9), steps=1)
+    saved = sgd.state_dict()
+    del saved["param_groups"][0]["momentum"]
+    fresh = optim.SGD([ag.Tensor(np.zeros(s), requires_grad=True) for s in SHAPES], lr=0.1)
+    before = [dict(g) for g in fresh.param_groups]
+    with pytest.raises(ValueError, match=r"lacks \['momentum'\]"):
+        fresh.load_state_dict(saved)
+    assert fresh.param_groups == before  # nothing was changed
+    with pytest.raises(ValueError, match=r"lacks \['param_groups'\]"):
+        fresh.load_state_dict({"state": {}})
+
+
+def test_a_group_annealed_to_lr_zero_can_be_restored():
+    _, sgd = run_ours("SGD", dict(lr=0.05), steps=1)
+    sgd.param_groups[0]["lr"] = 0.0  # e.g. CosineAnnealingLR at T_max
+    fresh = optim.SGD([ag.Tensor(np.zeros(s), requires_grad=True) for s in SHAPES], lr=0.1)
+    fresh.load_state_dict(sgd.state_dict())
+    assert fresh.param_groups[0]["lr"] == 0.0
