@@ -86,12 +86,16 @@ class GradientMonitor:
                 lines.append(f"{name:<24} {first:14.3e} {last:13.3e} {top:11.3e}")
         return "\n".join(lines)
 
-    def plot_gradient_flow(self, path: str | os.PathLike[str] | None = None, title: str = "Gradient flow") -> Any:
+    def plot_gradient_flow(
+        self, path: str | os.PathLike[str] | None = None, title: str = "Gradient flow", figure: Any = None
+    ) -> Any:
         """Left: mean |grad| of each weight over the steps (log scale). Right: per parameter, the mean
-        and max |grad| over the run, in layer order. Returns the Figure; writes it when `path` is given."""
-        from matplotlib.figure import Figure
+        and max |grad| over the run, in layer order. Draws into `figure` (a matplotlib Figure or
+        SubFigure) or a new Figure, which it returns; writes it when `path` is given."""
+        if figure is None:
+            from matplotlib.figure import Figure
 
-        figure = Figure(figsize=(10, 3.8), dpi=120, layout="constrained")
+            figure = Figure(figsize=(10, 3.8), dpi=120, layout="constrained")
         over_time, per_layer = figure.subplots(1, 2)
         names = [n for n in self.names if self.stats[n]["grad_mean"]]
         for name in names:
