@@ -50,6 +50,7 @@ def collapse_graph(
     if collapse is not None and collapse is not False:
         expand = None if isinstance(collapse, (bool, int)) else {str(name) for name in collapse}
         groups = _module_groups(module_of, None if expand is not None or collapse is True else collapse, expand)
+        _fill_sandwiches(entries, edges, groups)
         _absorb_tensors(entries, edges, groups)
     if max_nodes is None or _count(entries, groups) <= max_nodes:
         return _apply(entries, edges, module_of, groups, "box")
@@ -57,6 +58,7 @@ def collapse_graph(
     depths = sorted({m.count(".") + 1 for m in module_of.values()}, reverse=True)
     for depth in depths:  # innermost modules first, then ever shallower
         groups = {**groups, **_module_groups(module_of, depth, None)}
+        _fill_sandwiches(entries, edges, groups)
         _absorb_tensors(entries, edges, groups)
         if _count(entries, groups) <= max_nodes:
             break
@@ -97,6 +99,26 @@ def _module_groups(module_of: dict[str, str], depth: int | None, expand: set[str
             key = module if depth is None else ".".join(parts[:depth])
         groups[dot_id] = "module:" + key
     return groups
+
+
+def _fill_sandwiches(entries: list[list[Any]], edges: list[tuple[str, str, str]], groups: dict[str, str]) -> None:
+    """An op outside every module whose producing and consuming ops are all in one module's box
+    (the Tanh between layers.0 and layers.1 once both are `layers`) goes into that box."""
+    ops = {e[0] for e in entries if e[1] == "op"}
+    neighbours: dict[str, set[str]] = {}
+    for source, target, _ in edges:
+        if source in ops and target in ops:
+            neighbours.setdefault(source, set()).add(target)
+            neighbours.setdefault(target, set()).add(source)
+    for _ in range(3):  # a few ops in a row (Tanh, Dropout) between two ops of a module
+        changed = False
+        for op in ops - groups.keys():
+            around = {groups.get(n) for n in neighbours.get(op, ())}
+            if len(around) == 1 and (group := next(iter(around))) is not None and group.startswith("module:"):
+                groups[op] = group
+                changed = True
+        if not changed:
+            break
 
 
 def _absorb_tensors(entries: list[list[Any]], edges: list[tuple[str, str, str]], groups: dict[str, str]) -> None:
