@@ -64,6 +64,7 @@ class Frame:
 def animate_backward(
     root: Tensor,
     path: str | os.PathLike[str],
+    grad: Any = None,
     *,
     params: Mapping[str, Tensor] | Any = None,
     rankdir: str = "TB",
@@ -79,7 +80,8 @@ def animate_backward(
     extension, or an existing directory) of `frame_000.png`... (`frame_format="svg"` for SVG).
     There is one frame per node the engine runs, in its order (see `trace_backward`), and a
     last one with every leaf's gradient. `.grad` attributes are left alone; the graph must not
-    have been freed by an earlier backward. Each file appears complete or not at all.
+    have been freed by an earlier backward; `grad` seeds a root with more than one element, as in
+    `backward(grad)`. Each file appears complete or not at all.
     """
     from autograd import viz
 
@@ -99,7 +101,7 @@ def animate_backward(
         )
     if kind == "mp4" and shutil.which("ffmpeg") is None:
         raise RuntimeError(f"animate_backward: writing {path.name!r} needs the ffmpeg program; write a .gif instead")
-    trace = trace_backward(root, params=params)
+    trace = trace_backward(root, grad, params=params)
     if len(trace) + 1 > max_frames:
         raise ValueError(
             f"animate_backward: the backward pass runs {len(trace)} nodes, more than max_frames={max_frames} frames; "
