@@ -198,7 +198,11 @@ def _grad_lines(grad: np.ndarray | None, prefix: str) -> list[str]:
         return [prefix + "none"]
     norm = float(np.linalg.norm(np.asarray(grad, dtype=np.float64).ravel()))
     indent = " " * min(len(prefix) + 2, 12)
-    return [f"{prefix}{shape_text(grad.shape)} |g| = {norm:.4g}"] + [indent + line for line in value_lines(grad)]
+    if grad.size <= 16:  # numpy's own choice of notation: 1e-05 stays visible instead of 0.
+        values = np.array2string(grad, precision=3, separator=" ", max_line_width=64).splitlines()
+    else:
+        values = value_lines(grad)
+    return [f"{prefix}{shape_text(grad.shape)} |g| = {norm:.4g}"] + [indent + line for line in values]
 
 
 def _gif(images: list[bytes], interval_ms: int) -> bytes:
