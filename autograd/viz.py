@@ -5,6 +5,10 @@ walked iteratively, so a 100,000-op chain draws. Ops are compact boxes; paramete
 constants and intermediate tensors differ by shape and colour; nn parameters carry their
 module path (`layers.0.weight`) and are grouped, with the ops that use them, into one
 labelled cluster per module. Graphviz is imported only when drawing.
+
+Big graphs collapse (modules, then chains of ops) past a node budget (viz_collapse); every
+node has a tooltip in SVG. `trace_backward` (viz_trace) lists the nodes in the order the engine
+runs them, and `animate_backward` (viz_animate) draws that order frame by frame.
 """
 
 from __future__ import annotations
