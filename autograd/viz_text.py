@@ -91,3 +91,39 @@ def _slice_text(part: Any) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def stats_text(array: Any) -> str:
+    """'min .. max .. mean .. norm ..' of a numeric array (what a tooltip shows of values and grads)."""
+    array = np.asarray(getattr(array, "data", array))
+    if array.dtype.kind not in "biuf" or array.size == 0:
+        return f"{array.size} values"
+    values = array.astype(np.float64, copy=False)
+    norm = float(np.linalg.norm(values.ravel()))
+    return f"min {values.min():.4g}  max {values.max():.4g}  mean {values.mean():.4g}  norm {norm:.4g}"
+
+
+def tooltip_lines(kind: str, lines: list[str], item: Any) -> list[str]:
+    """What hovering over a node shows: op name and creation site, or the tensor's name;
+    shapes, dtype, and statistics of the values and the gradient when they are known."""
+    if kind == "op":
+        text = [f"op {lines[0]}", f"created at {item._site}" if item._site else "created at: unknown (record it "
+                "with ag.detect_anomaly())"]  # fmt: skip
+        outputs = item._outputs
+        if outputs is None:
+            return [*text, "values freed by backward (pass retain_graph=True to keep them)"]
+        outputs = outputs if type(outputs) is tuple else (outputs,)
+        for position, output in enumerate(outputs):
+            which = f"output {position}" if len(outputs) > 1 else "output"
+            text.append(f"{which}: {shape_text(output.shape)} {output.dtype}")
+            text.append(f"  value: {stats_text(output)}")
+        return text
+    name = lines[0] if lines and not lines[0].startswith("(") else "tensor"
+    text = [f"{kind} {name}", f"shape {shape_text(item.shape)}  dtype {item.dtype}"]
+    if isinstance(item, Tensor):
+        text.append(f"requires_grad={item.requires_grad}")
+    text.append(f"value: {stats_text(item)}")
+    grad = getattr(item, "grad", None)
+    if grad is not None:
+        text.append(f"grad: {stats_text(grad)}")
+    return text
