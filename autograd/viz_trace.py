@@ -61,6 +61,7 @@ class BackwardTrace:
         return producer.name + (f"[{output_nr}]" if output_nr else "")
 
     def lines(self) -> list[str]:
+        """One line per node in the engine's order, then one per leaf gradient."""
         width = max([len(s.name) for s in self.steps] + [2])
         text = []
         for index, step in enumerate(self.steps):
