@@ -25,12 +25,13 @@ class Summary:
     reached: int  # seeds at a lasting 100%
     epochs: float | None  # their median epoch
     loss: float | None  # mean final loss of the seeds that did not diverge
+    initial_loss: float  # mean loss before training
     rises: float  # median count of epochs whose loss rose over the one before: oscillation
 
     def accuracy_words(self) -> str:
         if self.accuracy is None:
             return f"diverged on all {self.seeds} seeds (median epoch {self.diverged_at:.0f})"
-        words = f"{self.accuracy:.1f}% (worst seed {self.worst:.0f}%)"
+        words = f"{self.accuracy:.1f}% (worst seed {self.worst:.1f}%)"
         if self.diverged:
             words += f", {self.diverged} of {self.seeds} seeds diverged"
         return words
@@ -60,6 +61,7 @@ def summarize(histories: Sequence[History]) -> Summary:
         reached=len(reached),
         epochs=float(np.median(reached)) if reached else None,
         loss=float(np.mean([h.final_loss for h in alive])) if alive else None,
+        initial_loss=float(np.mean([h.losses[0] for h in histories])),
         rises=float(np.median(rises)),
     )
 
@@ -68,12 +70,14 @@ def figure_link(name: str) -> str:
     return f"([{name}.png]({name}.png), [{name}_grid.png]({name}_grid.png))"
 
 
-def each(results: Mapping[str, Mapping[str, Sequence[History]]], dataset: str, words: str = "accuracy") -> str:
-    """'label: words; label: words' for every setting of one data set."""
+def each(results: Mapping[str, Mapping[str, Sequence[History]]], dataset: str, words: str = "both") -> str:
+    """'label: accuracy, speed; label: ...' for every setting of one data set."""
     parts = []
     for label, histories in results[dataset].items():
         summary = summarize(histories)
-        detail = summary.accuracy_words() if words == "accuracy" else summary.speed_words()
+        detail = summary.accuracy_words()
+        if words == "both" and summary.accuracy is not None:
+            detail += f", {summary.speed_words()}"
         parts.append(f"{label}: {detail}")
     return "; ".join(parts)
 
@@ -88,11 +92,12 @@ def activation_answer(results: Mapping) -> list[str]:
         "",
         f"Without any activation (every layer linear, the output too, trained with MSE) the network is one "
         f"linear function of its input, whatever its depth. On the linear set it still separates the points: "
-        f"{each({'linear': {k: linear[k] for k in linear_runs}}, 'linear')}. On XOR it cannot: "
-        f"{each({'xor': {k: xor[k] for k in linear_runs}}, 'xor')}. With sigmoid everywhere ({sigmoid}) XOR reaches "
-        f"{s_xor.accuracy_words()} and {s_xor.speed_words()}. Removing only the hidden activations (sigmoid output "
-        f"kept, {hidden_none}) gives {h_xor.accuracy_words()} on XOR: a sigmoid of a linear function still draws one "
-        f"straight boundary. The activation is what lets the layers bend the boundary. {figure_link('no_activation')}",
+        f"{each({'linear': {k: linear[k] for k in linear_runs}}, 'linear', 'accuracy')}. On XOR it cannot: "
+        f"{each({'xor': {k: xor[k] for k in linear_runs}}, 'xor', 'accuracy')}. "
+        f"With sigmoid everywhere ({sigmoid}) XOR reaches {s_xor.accuracy_words()} and {s_xor.speed_words()}. "
+        f"Removing only the hidden activations (sigmoid output kept, {hidden_none}) gives "
+        f"{h_xor.accuracy_words()} on XOR: a sigmoid of a linear function still draws one straight boundary. "
+        f"The activation is what lets the layers bend the boundary. {figure_link('no_activation')}",
         "",
     ]
     exploded = [label for label in linear_runs if summarize(xor[label]).diverged or summarize(linear[label]).diverged]
@@ -106,6 +111,15 @@ def activation_answer(results: Mapping) -> list[str]:
     return lines
 
 
+def rate_of(label: str) -> float | None:
+    """The learning rate of a label "lr = 0.1", or None for other labels (another init)."""
+    head = label.removeprefix("lr = ")
+    try:
+        return float(head)
+    except ValueError:
+        return None
+
+
 def learning_rate_answer(results: Mapping) -> list[str]:
     lr = results["learning_rate"]
     lines = ["## What happens when the learning rate is too large or too small?", ""]
@@ -117,13 +131,23 @@ def learning_rate_answer(results: Mapping) -> list[str]:
                 f"{label}: {s.accuracy_words()}, {s.speed_words()}, loss rose in {s.rises:.0f} epochs (median)"
             )
         lines += [f"On {dataset}: " + "; ".join(parts) + ".", ""]
-    lines += [
-        "Too small a rate is too slow: the loss falls a little each epoch and the run ends before the network "
-        "separates the classes. Too large a rate overshoots: the loss rises in some epochs instead of falling "
-        "(counted above), and without the sigmoid to bound the output it explodes (see the no-activation runs). "
-        f"{figure_link('learning_rate')}",
-        "",
-    ]
+    rates = {rate_of(label): label for label in lr["xor"] if rate_of(label) is not None}
+    if len(rates) >= 2:
+        small, large = rates[min(rates)], rates[max(rates)]
+        low = summarize(lr["xor"][small])
+        high = {dataset: summarize(lr[dataset][large]) for dataset in lr}
+        calm = [label for label in rates.values() if label not in (small, large)]
+        calm_rises = [summarize(lr[dataset][label]).rises for dataset in lr for label in calm]
+        lines += [
+            f"Too small: at {small} the XOR loss only went from {low.initial_loss:.4f} to {low.loss:.4f} and the "
+            f"accuracy ended at {low.accuracy_words()}: every step is tiny, so the run ends long before the "
+            f"network separates the classes. Too large: at {large} the loss rose instead of falling in "
+            + " and ".join(f"{high[d].rises:.0f} epochs on {d}" for d in high)
+            + f" (median over seeds; at most {max(calm_rises):.0f} at the rates in between), the steps overshoot "
+            f"the valley, and XOR ended at {high['xor'].accuracy_words()}. Without a sigmoid to bound the output "
+            f"the same overshoot makes the loss explode (the no-activation runs). {figure_link('learning_rate')}",
+            "",
+        ]
     return lines
 
 
@@ -132,12 +156,17 @@ def weights_answer(results: Mapping) -> list[str]:
     if "weights_and_biases" in results:
         wb = results["weights_and_biases"]
         for dataset in wb:
-            lines += [f"On {dataset}: {each(wb, dataset)}; {each(wb, dataset, 'speed')}.", ""]
+            lines += [f"On {dataset}: {each(wb, dataset)}.", ""]
+        labels = list(wb["xor"])
+        with_bias, no_bias = labels[0], labels[-1]
         lines += [
-            "The weights set the slope and direction of each unit's boundary; the bias shifts it away from the "
-            "origin. Without biases every first-layer boundary passes through (0, 0) and every sigmoid unit "
-            "outputs 0.5 there, which is what the no-bias row costs. Where the weights start decides how far "
-            f"gradient descent has to go and through which flat regions. {figure_link('weights_and_biases')}",
+            "Each unit computes sigmoid(w · x + b): the weights set the direction and steepness of its "
+            "boundary, the bias moves it away from the origin. Without biases every first-layer boundary "
+            f"passes through (0, 0): on XOR the network then reaches {summarize(wb['xor'][no_bias]).accuracy_words()} "
+            f"({no_bias}) against {summarize(wb['xor'][with_bias]).accuracy_words()} ({with_bias}). Where the weights "
+            "start decides where gradient descent starts: the same network and learning rate reach "
+            + "; ".join(f"{label}: {summarize(wb['xor'][label]).accuracy_words()}" for label in labels[:-1])
+            + f" on XOR. {figure_link('weights_and_biases')}",
             "",
         ]
     if "learning_rate" in results:
@@ -174,7 +203,7 @@ def other_answers(results: Mapping) -> list[str]:
             continue
         lines += [f"## {heading}", ""]
         for dataset in results[name]:
-            lines += [f"On {dataset}: {each(results[name], dataset)}; {each(results[name], dataset, 'speed')}.", ""]
+            lines += [f"On {dataset}: {each(results[name], dataset)}.", ""]
         lines += [figure_link(name), ""]
     return lines
 

@@ -17,13 +17,16 @@ from examples.lab.discussion import answers
 from examples.lab.sweep import Job, Setting, run_job, run_jobs, summary_row
 from examples.lab.training import History
 
+EPOCHS = 400
 FIGURES = [*experiments.EXPERIMENTS, *(f"{name}_grid" for name in experiments.EXPERIMENTS), "cnn"]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("experiments") / "quick"
-    assert experiments.main(["--quick", "--quiet", "--jobs", "2", "--out", str(out)]) == 0
+    # The quick budget with fewer epochs: every file and table, in little test time.
+    flags = ["--quick", "--epochs", str(EPOCHS), "--quiet", "--jobs", "2", "--out", str(out)]
+    assert experiments.main(flags) == 0
     return out
 
 
@@ -53,11 +56,10 @@ def test_quick_run_writes_a_table_row_per_setting_and_data_set(quick_run: Path) 
 
 def test_quick_run_shows_what_the_reports_saw(quick_run: Path) -> None:
     results = (quick_run / "results.md").read_text(encoding="utf-8")
-    # the lab default (lr 1) reaches 100% on every seed within the quick budget, on both sets
-    for dataset in ("linear", "xor"):
-        row = re.search(rf"^\| lr = 1 \| {dataset} \| .* \| 100\.0% \(worst 100%\) \| \d+ \((\d+)/(\d+) seeds\) \|$",
-                        results, re.M)  # fmt: skip
-        assert row and row[1] == row[2], (dataset, row)
+    # lr 1 (the lab's) is far ahead of lr 0.001 after a few hundred epochs
+    fast = re.search(r"^\| lr = 1 \| linear \| .* \| ([\d.]+)% \(worst", results, re.M)
+    slow = re.search(r"^\| lr = 0.001 \| linear \| .* \| ([\d.]+)% \(worst", results, re.M)
+    assert fast and slow and float(fast[1]) > 95.0 > float(slow[1]) + 20
     # the linear model at lr 1 diverges on every seed; XOR stays far from 100% without activations
     assert re.search(r"^\| none at all, lr 1 \| xor \| diverged 2/2 seeds \|", results, re.M)
     row = re.search(r"^\| none at all, lr 0.01 \| xor \| .* \| ([\d.]+)% \(worst", results, re.M)
