@@ -12,7 +12,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm import tqdm
@@ -46,7 +46,6 @@ class History:
     accuracies: np.ndarray  # fraction of points on the right side of 0.5
     seconds: float
     diverged_at: int | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def diverged(self) -> bool:
