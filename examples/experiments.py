@@ -1,9 +1,12 @@
-"""The lab's discussion as experiments: learning rate, hidden units, no activation, optimizers,
-activations, and a small CNN, each a comparison figure and a table averaged over seeds.
+"""The lab's discussion as experiments, each a loss-curve comparison, a ground-truth-beside-prediction
+grid and a table over seeds, and a report.md that answers the handout's questions with the numbers.
 
-`python -m examples.experiments [--quick] [--seeds N] [--epochs N] [--only NAME ...] [--out runs/experiments]`
+`python -m examples.experiments [--quick] [--seeds N] [--epochs N] [--only NAME ...] [--jobs N]
+[--out runs/experiments]`
 
---quick (for CI) trains fewer seeds and epochs. Writes <experiment>.png, cnn.png and results.md.
+--quick (for CI) trains fewer seeds and epochs. --jobs runs the independent (setting, seed) runs in
+that many worker processes (default: the cores available); the results do not depend on it.
+Writes <experiment>.png, <experiment>_grid.png, cnn.png, results.md and report.md.
 """
 
 from __future__ import annotations
@@ -20,49 +23,83 @@ from tqdm import tqdm
 
 from examples.lab.bars import generate_bars, train_cnn
 from examples.lab.bars import summary_table as cnn_table
-from examples.lab.cli import require_writable_folder
-from examples.lab.datasets import DATASETS
-from examples.lab.plots import plot_cnn, plot_comparison
-from examples.lab.sweep import Setting, run_setting, summary_table
-from examples.lab.training import DEFAULT_LR, History
+from examples.lab.cli import positive_int, require_writable_folder
+from examples.lab.datasets import DATASETS, load_dataset
+from examples.lab.discussion import answers
+from examples.lab.model import INIT_WORDS
+from examples.lab.plots import plot_cnn, plot_comparison, plot_prediction_grid
+from examples.lab.staging import staged_folder
+from examples.lab.sweep import Job, Setting, available_cores, run_jobs, summary_table
+from examples.lab.training import DEFAULT_LR, History, stdout_is_terminal
 
 LAB_LR = DEFAULT_LR["sgd"]
-ACTIVATION_LR = 1.0  # one learning rate at which every hidden activation trains with plain SGD
+SHARED_LR = 0.1  # one learning rate for every optimizer, the low end of the lab reports' range
+LINEAR_MODEL = {"activation": "none", "output_activation": "none"}  # every activation removed
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """A comparison: its title and the settings it trains on both data sets."""
+    """A comparison: its title and the settings it trains on its data sets."""
 
     title: str
     settings: tuple[Setting, ...]
+    datasets: tuple[str, ...] = DATASETS
 
 
 EXPERIMENTS = {
     "learning_rate": Experiment(
-        "Learning rate: plain SGD (full batch), MLP 2-4-4-1 sigmoid, MSE",
-        (Setting(f"lr = {LAB_LR:g} (lab default)", lr=LAB_LR),)
-        + tuple(Setting(f"lr = {lr:g}", lr=lr) for lr in (1.0, 0.1, 0.01, 0.001)),
+        f"Learning rate: plain SGD (full batch), MLP 2-4-4-1 sigmoid, MSE, init {INIT_WORDS['normal']}",
+        tuple(Setting(f"lr = {lr:g}", lr=lr) for lr in (30.0, LAB_LR, 0.1, 0.01, 0.001))
+        + (Setting(f"lr = {LAB_LR:g}, PyTorch init", init="kaiming"),),
     ),
     "hidden_units": Experiment(
         f"Hidden units: SGD lr = {LAB_LR:g}, sigmoid, MSE",
-        tuple(Setting(f"2-{h}-{h}-1", hidden=(h, h), lr=LAB_LR) for h in (2, 4, 16)),
+        tuple(Setting(f"2-{a}-{b}-1", hidden=(a, b)) for a, b in ((2, 2), (4, 4), (6, 4), (6, 6), (10, 10), (16, 16))),
     ),
     "no_activation": Experiment(
-        f"Sigmoid hidden layers or none (linear layers, sigmoid output): SGD lr = {LAB_LR:g}, MLP 2-4-4-1, MSE",
-        (Setting("sigmoid", lr=LAB_LR), Setting("no activation", activation="none", lr=LAB_LR)),
+        "Activations removed: sigmoid everywhere, none in the hidden layers, none at all (a linear model); SGD, MSE",
+        (
+            Setting(f"sigmoid, lr {LAB_LR:g}"),
+            Setting(f"hidden none, lr {LAB_LR:g}", activation="none"),
+            *(Setting(f"none at all, lr {lr:g}", lr=lr, **LINEAR_MODEL) for lr in (LAB_LR, 0.1, 0.01)),
+        ),
+    ),
+    "optimizers_shared_lr": Experiment(
+        f"Optimizers at one learning rate ({SHARED_LR:g}): MLP 2-4-4-1 sigmoid, MSE, full batch",
+        tuple(Setting(name, optimizer=name, lr=SHARED_LR) for name in DEFAULT_LR),
     ),
     "optimizers": Experiment(
         "Optimizers, each at its own learning rate: MLP 2-4-4-1 sigmoid, MSE, full batch",
-        tuple(Setting(f"{name} lr = {DEFAULT_LR[name]:g}", optimizer=name, lr=DEFAULT_LR[name]) for name in DEFAULT_LR),
+        tuple(Setting(f"{name} lr = {lr:g}", optimizer=name, lr=lr) for name, lr in DEFAULT_LR.items()),
     ),
     "activations": Experiment(
-        f"Hidden activations: SGD lr = {ACTIVATION_LR:g}, MLP 2-4-4-1, sigmoid output, MSE",
-        tuple(Setting(name, activation=name, lr=ACTIVATION_LR) for name in ("sigmoid", "tanh", "relu", "leaky_relu")),
+        f"Hidden activations: SGD lr = {SHARED_LR:g}, MLP 2-4-4-1, sigmoid output, MSE",
+        tuple(Setting(name, activation=name, lr=SHARED_LR) for name in ("sigmoid", "tanh", "relu", "leaky_relu")),
+    ),
+    "loss": Experiment(
+        f"Loss: MSE or binary cross-entropy, same network (2-4-4-1 sigmoid), SGD lr = {LAB_LR:g}",
+        (Setting("MSE"), Setting("BCE", loss="bce")),
+    ),
+    "data_size": Experiment(
+        f"Data size: 100 or 200 linear points, SGD lr = {LAB_LR:g}, 2-4-4-1 sigmoid, MSE (the mean over points)",
+        (Setting("100 points"), Setting("200 points", n=200)),
+        datasets=("linear",),
+    ),
+    "weights_and_biases": Experiment(
+        f"Initial weights and biases: SGD lr = {LAB_LR:g}, 2-4-4-1 sigmoid, MSE",
+        (
+            Setting("N(0, 1), biases 0"),
+            Setting("U[0, 1), biases 0", init="uniform"),
+            Setting("PyTorch (Kaiming)", init="kaiming"),
+            Setting("N(0, 1), no biases", bias=False),
+        ),
     ),
 }
+OUTPUT_FILES = (
+    "results.md", "report.md", "cnn.png", *(f"{name}{suffix}.png" for name in EXPERIMENTS for suffix in ("", "_grid"))
+)  # fmt: skip
 FULL = {"seeds": 5, "epochs": 10000, "cnn_epochs": 40}
-QUICK = {"seeds": 3, "epochs": 2000, "cnn_epochs": 20}
+QUICK = {"seeds": 2, "epochs": 2000, "cnn_epochs": 20}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,25 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--quick", action="store_true", help=f"CI budget {QUICK} instead of {FULL}")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds per setting")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs per MLP run")
-    parser.add_argument("--cnn-epochs", type=int, default=None, help="epochs of the CNN")
+    parser.add_argument("--seeds", type=positive_int, default=None, help="seeds per setting")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs per MLP run")
+    parser.add_argument("--cnn-epochs", type=positive_int, default=None, help="epochs of the CNN")
     parser.add_argument("--only", nargs="+", choices=(*EXPERIMENTS, "cnn"), help="run only these experiments")
+    parser.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: the cores)")
     parser.add_argument("--out", type=Path, default=Path("runs/experiments"), help="default: %(default)s")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Parse, fill the budget, and check it; a bad value exits with a one-line error (code 2)."""
+    """Parse and fill the budget; a bad value exits with a one-line error (code 2)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     budget = QUICK if args.quick else FULL
     for key in budget:
         if getattr(args, key) is None:
             setattr(args, key, budget[key])
-        if getattr(args, key) < 1:
-            parser.error(f"argument --{key.replace('_', '-')}: must be at least 1, got {getattr(args, key)}")
+    if args.jobs is None:
+        args.jobs = available_cores()
     require_writable_folder(parser, args.out)
     return args
 
@@ -114,37 +152,53 @@ def fastest(results: dict[str, dict[str, list[History]]]) -> str:
     return "Fastest to a lasting 100% on every seed: " + "; ".join(sentences) + "."
 
 
-def run_experiment(name: str, experiment: Experiment, args: argparse.Namespace) -> list[str]:
-    """Train every setting on both data sets and seeds; write the figure; return the markdown section."""
-    seeds = range(args.seeds)
-    started = time.perf_counter()
-    results: dict[str, dict[str, list[History]]] = {dataset: {} for dataset in DATASETS}
-    runs = [(dataset, setting) for dataset in DATASETS for setting in experiment.settings]
-    for dataset, setting in tqdm(runs, desc=name, unit="setting", disable=args.quiet):
-        results[dataset][setting.label] = run_setting(setting, dataset, seeds, args.epochs)
-    plot_comparison(results, args.out / f"{name}.png", experiment.title)
-    seconds = time.perf_counter() - started
+def plan(chosen: list[str], args: argparse.Namespace) -> list[Job]:
+    """Every run of the chosen experiments; seed 0 keeps its trained model for the grid figure."""
     return [
+        Job(setting, dataset, seed, args.epochs, keep_model=seed == 0)
+        for name in chosen
+        for dataset in EXPERIMENTS[name].datasets
+        for setting in EXPERIMENTS[name].settings
+        for seed in range(args.seeds)
+    ]
+
+
+def write_experiment(name: str, outputs: dict, args: argparse.Namespace, out: Path) -> tuple[list[str], dict]:
+    """Write the experiment's two figures; return its results.md section and its results."""
+    experiment = EXPERIMENTS[name]
+    results: dict[str, dict[str, list[History]]] = {dataset: {} for dataset in experiment.datasets}
+    rows: dict[str, list] = {dataset: [] for dataset in experiment.datasets}
+    for dataset in experiment.datasets:
+        for setting in experiment.settings:
+            runs = [outputs[(setting, dataset, seed)] for seed in range(args.seeds)]
+            results[dataset][setting.label] = [history for history, _ in runs]
+            X, y = load_dataset(dataset, 0, setting.n)
+            rows[dataset].append((setting.label, X, y, setting.predict(runs[0][1])))
+    plot_comparison(results, out / f"{name}.png", experiment.title)
+    plot_prediction_grid(rows, out / f"{name}_grid.png", experiment.title)
+    section = [
         f"## {experiment.title}",
         "",
         f"![{name}]({name}.png)",
+        "",
+        f"![{name}: ground truth and predictions]({name}_grid.png)",
         "",
         summary_table(results),
         "",
         fastest(results),
         "",
-        f"Settings: {'; '.join(setting.describe() for setting in experiment.settings)}. ({seconds:.1f} s)",
+        f"Settings: {'; '.join(setting.describe() for setting in experiment.settings)}.",
         "",
     ]
+    return section, results
 
 
-def run_cnn(args: argparse.Namespace) -> list[str]:
+def run_cnn(args: argparse.Namespace, out: Path) -> list[str]:
     """Train the small CNN once per seed; write cnn.png; return the markdown section."""
     started = time.perf_counter()
-    seeds = tqdm(range(args.seeds), desc="cnn", unit="seed", disable=args.quiet)
-    histories = [train_cnn(seed, args.cnn_epochs) for seed in seeds]
+    histories = [train_cnn(seed, args.cnn_epochs) for seed in range(args.seeds)]
     images, labels = generate_bars(32, np.random.default_rng(0))
-    plot_cnn(histories, images, labels, args.out / "cnn.png")
+    plot_cnn(histories, images, labels, out / "cnn.png")
     seconds = time.perf_counter() - started
     return [
         "## Small CNN: horizontal or vertical bar in a noisy 8x8 image",
@@ -159,30 +213,56 @@ def run_cnn(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the chosen experiments and write the figures and results.md to --out."""
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
+def run(args: argparse.Namespace, argv: list[str], out: Path) -> float:
+    """Train everything, write every file into `out`; return the wall time."""
     started = time.perf_counter()
     chosen = args.only or [*EXPERIMENTS, "cnn"]
-    sections = []
-    for name in chosen:
-        sections += run_cnn(args) if name == "cnn" else run_experiment(name, EXPERIMENTS[name], args)
+    mlp_names = [name for name in chosen if name != "cnn"]
+    jobs = plan(mlp_names, args)
+    with tqdm(total=len(jobs), desc="runs", unit="run", disable=args.quiet or not stdout_is_terminal()) as bar:
+        results_list = run_jobs(jobs, args.jobs, progress=lambda done: bar.update(done - bar.n))
+    outputs = {(job.setting, job.dataset, job.seed): result for job, result in zip(jobs, results_list)}
+    sections: list[str] = []
+    all_results = {}
+    for name in mlp_names:
+        section, all_results[name] = write_experiment(name, outputs, args, out)
+        sections += section
+    if "cnn" in chosen:
+        sections += run_cnn(args, out)
     total = time.perf_counter() - started
     command = "python -m examples.experiments" + "".join(" " + shlex.quote(arg) for arg in argv)
+    budget = (
+        f"{args.seeds} seeds per setting (the seed draws the linear data set and the initial weights), "
+        f"{args.epochs} full-batch epochs per MLP run, {args.cnn_epochs} CNN epochs, {args.jobs} worker processes. "
+        f"Total {total:.0f} s."
+    )
     header = [
         "# The lab's discussion: experiments",
         "",
-        f"Command: `{command}`. {args.seeds} seeds per setting (the seed draws the linear data set and the "
-        f"initial weights), {args.epochs} full-batch epochs per MLP run, {args.cnn_epochs} CNN epochs. "
-        f"Total {total:.0f} s.",
+        f"Command: `{command}`. {budget}",
         "",
         "Final loss and accuracy are after the last epoch. Epochs to 100% is the epoch from which every point stays "
-        "classified correctly, the median over the seeds that got there.",
+        "classified correctly, the median over the seeds that got there. A run whose loss becomes inf or NaN is "
+        "stopped and counted as diverged.",
         "",
     ]
-    (args.out / "results.md").write_text("\n".join(header + sections), encoding="utf-8")
-    print(f"wrote {args.out}/results.md and {len(chosen)} figures in {total:.0f} s")
+    (out / "results.md").write_text("\n".join(header + sections), encoding="utf-8")
+    report = answers(all_results, args.epochs, f"Command: `{command}`. {budget}")
+    (out / "report.md").write_text(report, encoding="utf-8")
+    return total
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen experiments and write the figures, results.md and report.md to --out."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    try:
+        with staged_folder(args.out, OUTPUT_FILES) as staging:
+            total = run(args, argv, staging)
+    except KeyboardInterrupt:
+        print(f"interrupted: {args.out} was left as it was", file=sys.stderr)
+        return 130
+    print(f"wrote {args.out}/: results.md, report.md and the figures in {total:.0f} s")
     return 0
 
 

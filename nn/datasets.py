@@ -49,3 +49,6 @@ def batches(
     for start in range(0, len(X), batch_size):
         index = order[start : start + batch_size]
         yield X[index], y[index]
+
+
+generate_XOR_easy = generate_xor_easy  # the lab handout's name

@@ -7,13 +7,21 @@ import numpy as np
 import nn
 
 DATASETS = ("linear", "xor")
-TITLES = {"linear": "Linear (100 random points)", "xor": "XOR (21-point cross)"}
+LINEAR_POINTS = 100  # the handout's size of the linear set
 
 
-def load_dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """`(X, y)` of the named data set: X (n, 2) in the unit square, y (n, 1) of 0/1 labels."""
+def title(name: str, n: int = LINEAR_POINTS) -> str:
+    """A figure title for the named data set."""
+    return f"Linear ({n} random points)" if name == "linear" else "XOR (21-point cross)"
+
+
+TITLES = {name: title(name) for name in DATASETS}
+
+
+def load_dataset(name: str, seed: int, n: int = LINEAR_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """`(X, y)` of the named data set: X (n, 2) in the unit square, y (n, 1) of 0/1 labels (`n`: linear only)."""
     if name == "linear":
-        return nn.datasets.generate_linear(100, rng=np.random.default_rng(seed))
+        return nn.datasets.generate_linear(n, rng=np.random.default_rng(seed))
     if name == "xor":
-        return nn.datasets.generate_xor_easy()
+        return nn.datasets.generate_XOR_easy()
     raise ValueError(f"load_dataset: unknown data set {name!r}; choose from {', '.join(DATASETS)}")

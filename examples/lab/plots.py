@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
@@ -22,6 +23,7 @@ CLASS_COLORS = ("#d62728", "#1f77b4")  # label 0 red, label 1 blue
 DATASET_COLORS = {"linear": "#2ca02c", "xor": "#9467bd"}
 DPI = 150  # a 7-inch figure is ~1050 px: sharp when a README shows it ~700 px wide
 GRID_POINTS = 200  # per side of the decision-boundary grid
+LOSS_CAP = 1e4  # losses above this are drawn at it: a diverging run's 1e300 would swamp the axis
 LINE_STYLES = ("-", "--", "-.", ":")  # lines that lie on top of each other stay visible
 
 
@@ -63,11 +65,9 @@ def plot_result(
     ticks = np.linspace(low, high, GRID_POINTS)
     grid_x, grid_y = np.meshgrid(ticks, ticks)
     probability = predict(np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
-    shading = prediction_axes.contourf(
-        grid_x, grid_y, probability, levels=np.linspace(0, 1, 11), cmap="RdBu", vmin=0, vmax=1, alpha=0.45
-    )
-    prediction_axes.contour(grid_x, grid_y, probability, levels=[0.5], colors="k", linewidths=1.2)
-    figure.colorbar(shading, ax=prediction_axes, label="P(label 1)", ticks=[0, 0.5, 1], shrink=0.9)
+    finite = bool(np.isfinite(probability).all())
+    if finite:  # a diverged model (inf or NaN weights) has no decision boundary to draw
+        draw_probability(figure, prediction_axes, grid_x, grid_y, probability, colorbar=True)
 
     labels = y.ravel() >= 0.5
     predicted = predict(X).ravel() >= 0.5
@@ -79,7 +79,8 @@ def plot_result(
         prediction_axes.scatter(X[wrong, 0], X[wrong, 1], s=90, facecolors="none", edgecolors="k", linewidths=1.5)
     accuracy = 100 * np.mean(~wrong)
     truth_axes.set(title="Ground truth", xlabel="$x_1$", ylabel="$x_2$", xlim=(low, high), ylim=(low, high))
-    prediction_axes.set(title=f"Prediction ({accuracy:.0f}% correct)", xlabel="$x_1$")
+    verdict = f"{accuracy:.0f}% correct" if finite else "diverged: inf or NaN"
+    prediction_axes.set(title=f"Prediction ({verdict})", xlabel="$x_1$")
     for axes in (truth_axes, prediction_axes):
         axes.set_aspect("equal")
     for label, color in enumerate(CLASS_COLORS):
@@ -89,6 +90,20 @@ def plot_result(
     figure.savefig(path)
 
 
+def draw_probability(
+    figure: Figure, axes: Axes, grid_x: np.ndarray, grid_y: np.ndarray, probability: np.ndarray, colorbar: bool
+) -> None:
+    """Shade P(label 1) over the plane and draw the 0.5 decision boundary."""
+    clipped = np.clip(probability, 0.0, 1.0)  # outputs without a sigmoid can leave [0, 1]
+    shading = axes.contourf(
+        grid_x, grid_y, clipped, levels=np.linspace(0, 1, 11), cmap="RdBu", vmin=0, vmax=1, alpha=0.45
+    )
+    if clipped.min() < 0.5 < clipped.max():
+        axes.contour(grid_x, grid_y, clipped, levels=[0.5], colors="k", linewidths=1.2)
+    if colorbar:
+        figure.colorbar(shading, ax=axes, label="P(label 1)", ticks=[0, 0.5, 1], shrink=0.9)
+
+
 def plot_comparison(results: Results, path: Path, title: str) -> None:
     """One panel per data set, one loss curve per setting: the geometric mean over seeds, shaded
     between the best and the worst seed."""
@@ -96,18 +111,22 @@ def plot_comparison(results: Results, path: Path, title: str) -> None:
     panels = figure.subplots(1, len(results), sharey=True, squeeze=False)[0]
     for axes, (dataset, by_setting) in zip(panels, results.items()):
         for index, (label, histories) in enumerate(by_setting.items()):
-            mean, low, high = band([h.losses for h in histories])
+            mean, low, high = (np.minimum(curve, LOSS_CAP) for curve in band([h.losses for h in histories]))
             epochs = np.arange(len(mean))
             style = {"color": f"C{index}", "linestyle": LINE_STYLES[index % len(LINE_STYLES)]}
             axes.plot(epochs, mean, **style, linewidth=1.6, label=label, zorder=3)
             axes.fill_between(epochs, low, high, color=style["color"], alpha=0.12, linewidth=0)
+            diverged = [h.diverged_at for h in histories if h.diverged]
+            if diverged:  # an x at the cap where each diverged seed was stopped
+                axes.plot(diverged, [LOSS_CAP] * len(diverged), "x", color=style["color"], markersize=7, zorder=4)
         seeds = len(next(iter(by_setting.values())))
         axes.set(yscale="log", xlabel="epoch", title=f"{TITLES[dataset]}, {seeds} seeds")
         axes.grid(True, which="major", alpha=0.3)
     panels[0].set_ylabel("training loss (log scale)")
     handles, labels = panels[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), fontsize=9)
-    figure.suptitle(f"{title}\nline: geometric mean over seeds; band: best to worst seed", fontsize=10)
+    caption = "line: geometric mean over seeds; band: best to worst seed; x: a seed diverged (loss inf/NaN)"
+    figure.suptitle(f"{title}\n{caption}", fontsize=10)
     figure.savefig(path)
 
 
@@ -146,3 +165,44 @@ def montage(images: np.ndarray, labels: np.ndarray, per_row: int = 4) -> np.ndar
         padded = [np.pad(image, 1, constant_values=np.nan) for image in chosen]
         rows.append(np.concatenate(padded, axis=1))
     return np.concatenate(rows, axis=0)
+
+
+PredictionPanel = tuple[str, np.ndarray, np.ndarray, Callable[[np.ndarray], np.ndarray]]  # label, X, y, predict
+
+
+def plot_prediction_grid(rows: Mapping[str, Sequence[PredictionPanel]], path: Path, title: str) -> None:
+    """Ground truth beside each setting's prediction: one row per data set, a first panel with the
+    labels, then one small panel per setting (background: P(label 1); points: predicted class,
+    wrong ones circled). A diverged model's panel says so."""
+    columns = 1 + max(len(panels) for panels in rows.values())
+    figure = Figure(figsize=(1.75 * columns, 1.95 * len(rows) + 0.5), dpi=DPI, layout="constrained")
+    grid = figure.subplots(len(rows), columns, squeeze=False)
+    classes = ListedColormap(CLASS_COLORS)
+    for axes_row, (dataset, panels) in zip(grid, rows.items()):
+        _, X0, y0, _ = panels[0]
+        axes_row[0].scatter(X0[:, 0], X0[:, 1], c=y0.ravel() >= 0.5, cmap=classes, vmin=0, vmax=1, s=9)
+        axes_row[0].set_title(f"{dataset}: ground truth", fontsize=7)
+        for axes, (label, X, y, predict) in zip(axes_row[1:], panels):
+            ticks = np.linspace(-0.1, 1.1, GRID_POINTS // 2)
+            grid_x, grid_y = np.meshgrid(ticks, ticks)
+            probability = predict(np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
+            predicted = predict(X).ravel()
+            if np.isfinite(probability).all() and np.isfinite(predicted).all():
+                draw_probability(figure, axes, grid_x, grid_y, probability, colorbar=False)
+                wrong = (predicted >= 0.5) != (y.ravel() >= 0.5)
+                axes.scatter(X[:, 0], X[:, 1], c=predicted >= 0.5, cmap=classes, vmin=0, vmax=1, s=9)
+                axes.scatter(X[wrong, 0], X[wrong, 1], s=30, facecolors="none", edgecolors="k", linewidths=0.8)
+                verdict = f"{100 * np.mean(~wrong):.0f}%"
+            else:
+                axes.scatter(X[:, 0], X[:, 1], c="lightgray", s=9)
+                axes.text(0.5, 0.5, "diverged", ha="center", va="center", fontsize=9, transform=axes.transAxes)
+                verdict = "diverged"
+            axes.set_title(f"{label}\n{verdict}", fontsize=7)
+        for axes in axes_row[1 + len(panels) :]:
+            axes.set_visible(False)
+        for axes in axes_row:
+            axes.set(xlim=(-0.1, 1.1), ylim=(-0.1, 1.1), xticks=[], yticks=[], aspect="equal")
+    figure.suptitle(
+        f"{title}\nseed 0; background P(label 1), points the predicted class, wrong ones circled", fontsize=9
+    )
+    figure.savefig(path)

@@ -1,55 +1,150 @@
-"""Multi-seed comparisons of training settings on the lab's data sets, and their markdown table."""
+"""Multi-seed comparisons of training settings on the lab's data sets, run in worker processes,
+and their markdown table.
+
+Every (setting, data set, seed) run is independent and fixed by its seed, so the results are
+the same whatever the number of workers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import os
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from examples.lab.datasets import load_dataset
-from examples.lab.training import DEFAULT_LR, History, make_loss, make_model, make_optimizer, train
+import autograd as ag
+from examples.lab.datasets import LINEAR_POINTS, load_dataset
+from examples.lab.model import make_model
+from examples.lab.training import (
+    DEFAULT_LR,
+    History,
+    make_gradients,
+    make_optimizer,
+    to_probability,
+    train,
+)
 
 Results = Mapping[str, Mapping[str, Sequence[History]]]  # data set -> setting label -> one History per seed
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One line of a comparison: the network and optimizer it trains (the lab's defaults otherwise)."""
+    """One line of a comparison: what it trains (the lab's defaults otherwise)."""
 
     label: str
     hidden: tuple[int, ...] = (4, 4)
     activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    bias: bool = True
+    init: str = "normal"
     optimizer: str = "sgd"
     lr: float = DEFAULT_LR["sgd"]
     loss: str = "mse"
+    n: int = LINEAR_POINTS
 
     def describe(self) -> str:
         """The full setting in words, for tables."""
         network = "-".join(map(str, (2, *self.hidden, 1)))
-        return f"MLP {network} {self.activation}, {self.optimizer} lr={self.lr:g}, {self.loss}"
+        bias = "" if self.bias else " no bias"
+        return (
+            f"MLP {network} {self.activation}/{self.output_activation}{bias}, init {self.init}, "
+            f"{self.optimizer} lr={self.lr:g}, {self.loss}"
+        )
+
+    def key(self) -> tuple:
+        """What the run depends on (not the label): equal keys train identically."""
+        return tuple(value for name, value in asdict(self).items() if name != "label")
+
+    def predict(self, state: dict[str, np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+        """The trained network of `state` as a function from points to P(label 1)."""
+        model = make_model(self.hidden, self.activation, 0, self.output_activation, self.bias, self.init)
+        for name, parameter in model.named_parameters():
+            parameter.data[...] = state[name]
+
+        def probabilities(points: np.ndarray) -> np.ndarray:
+            with ag.no_grad(), np.errstate(all="ignore"):
+                return to_probability(model(ag.Tensor(points)).data, self.loss, self.output_activation)
+
+        return probabilities
 
 
-def run_setting(setting: Setting, dataset: str, seeds: Iterable[int], epochs: int) -> list[History]:
-    """Train `setting` once per seed (the seed fixes the data and the initial weights)."""
-    histories = []
-    for seed in seeds:
-        X, y = load_dataset(dataset, seed)
-        model = make_model(setting.hidden, setting.activation, seed)
-        optimizer = make_optimizer(setting.optimizer, list(model.parameters()), setting.lr)
-        histories.append(train(model, X, y, make_loss(setting.loss), optimizer, epochs, progress=False))
-    return histories
+@dataclass(frozen=True)
+class Job:
+    """One training run: a setting on a data set with a seed, for `epochs` full-batch epochs."""
+
+    setting: Setting
+    dataset: str
+    seed: int
+    epochs: int
+    keep_model: bool = False  # return the trained parameters (for the prediction figures)
+
+
+def run_job(job: Job) -> tuple[History, dict[str, np.ndarray] | None]:
+    """Train one run with autograd; return its History and, if asked, the trained parameters."""
+    s = job.setting
+    X, y = load_dataset(job.dataset, job.seed, s.n)
+    model = make_model(s.hidden, s.activation, job.seed, s.output_activation, s.bias, s.init)
+    gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation)
+    optimizer = make_optimizer(s.optimizer, list(model.parameters()), s.lr)
+    history = train(
+        gradients, optimizer, X, y, job.epochs, seed=job.seed,
+        to_probability=lambda output: to_probability(output, s.loss, s.output_activation),
+    )  # fmt: skip
+    state = {name: p.data.copy() for name, p in model.named_parameters()} if job.keep_model else None
+    return history, state
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_jobs(jobs: Sequence[Job], workers: int, progress: Callable[[int], None] = lambda done: None) -> list:
+    """`run_job` over `jobs` in `workers` processes (1: in this one), results in the jobs' order.
+    Identical jobs (same setting key, data set, seed, epochs) are trained once."""
+    unique: dict[tuple, Job] = {}
+    for job in jobs:
+        key = (job.setting.key(), job.dataset, job.seed, job.epochs)
+        kept = unique.get(key)
+        unique[key] = job if kept is None else replace(kept, keep_model=kept.keep_model or job.keep_model)
+    keys, todo = list(unique), list(unique.values())
+    if workers <= 1:
+        outputs = []
+        for job in todo:
+            outputs.append(run_job(job))
+            progress(len(outputs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outputs = []
+            for output in pool.map(run_job, todo, chunksize=1):
+                outputs.append(output)
+                progress(len(outputs))
+    by_key = dict(zip(keys, outputs))
+    return [by_key[(job.setting.key(), job.dataset, job.seed, job.epochs)] for job in jobs]
+
+
+def seed_label(histories: Sequence[History]) -> str:
+    """How many seeds reached a lasting 100%, and the median epoch they got there."""
+    reached = [h.epochs_to_perfect for h in histories if h.epochs_to_perfect is not None]
+    return f"{np.median(reached):.0f} ({len(reached)}/{len(histories)} seeds)" if reached else "never"
 
 
 def summary_row(label: str, dataset: str, histories: Sequence[History]) -> str:
-    """One markdown table row: final loss (mean ± sd), accuracy (mean, worst), epochs to 100% (median)."""
-    losses = np.array([h.final_loss for h in histories])
-    accuracies = 100 * np.array([h.final_accuracy for h in histories])
-    reached = [h.epochs_to_perfect for h in histories if h.epochs_to_perfect is not None]
-    epochs = f"{np.median(reached):.0f} ({len(reached)}/{len(histories)} seeds)" if reached else "never"
+    """One markdown table row: final loss (mean ± sd), accuracy (mean, worst), epochs to 100% (median);
+    diverged seeds are counted, not averaged."""
+    finite = [h for h in histories if not h.diverged]
+    diverged = len(histories) - len(finite)
+    note = f"diverged {diverged}/{len(histories)} seeds"
+    if not finite:
+        return f"| {label} | {dataset} | {note} | {note} | never |"
+    losses = np.array([h.final_loss for h in finite])
+    accuracies = 100 * np.array([h.final_accuracy for h in finite])
+    extra = f"; {note}" if diverged else ""
     return (
-        f"| {label} | {dataset} | {losses.mean():.2e} ± {losses.std():.1e} | "
-        f"{accuracies.mean():.1f}% (worst {accuracies.min():.0f}%) | {epochs} |"
+        f"| {label} | {dataset} | {losses.mean():.2e} ± {losses.std():.1e}{extra} | "
+        f"{accuracies.mean():.1f}% (worst {accuracies.min():.0f}%) | {seed_label(histories)} |"
     )
 
 
@@ -64,7 +159,11 @@ def summary_table(results: Results) -> str:
     return "\n".join(lines)
 
 
-def band(curves: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Geometric mean, minimum and maximum over seeds of positive curves (losses on a log axis)."""
-    stacked = np.maximum(np.stack(curves), np.finfo(float).tiny)
-    return np.exp(np.log(stacked).mean(axis=0)), stacked.min(axis=0), stacked.max(axis=0)
+def band(curves: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Geometric mean, minimum and maximum over seeds of positive curves (losses on a log axis);
+    a diverged seed's missing epochs (NaN) are left out."""
+    stacked = np.maximum(np.stack(list(curves)), np.finfo(float).tiny)
+    finite = np.where(np.isfinite(stacked), stacked, np.nan)
+    with warnings.catch_warnings():  # an epoch that every seed is missing stays NaN, silently
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.exp(np.nanmean(np.log(finite), axis=0)), np.nanmin(finite, axis=0), np.nanmax(finite, axis=0)

@@ -1,5 +1,6 @@
 """`python -m examples.experiments --quick` runs every comparison and the CNN and writes its files;
-the summaries say what the runs did; the bar images are what their labels say."""
+the summaries and report.md say what the runs did; a diverging run is reported, not raised; the
+results do not depend on the number of worker processes; the bar images are what their labels say."""
 
 from __future__ import annotations
 
@@ -12,20 +13,28 @@ from matplotlib.image import imread
 
 from examples import experiments
 from examples.lab import bars
-from examples.lab.sweep import summary_row
+from examples.lab.discussion import answers
+from examples.lab.sweep import Job, Setting, run_job, run_jobs, summary_row
 from examples.lab.training import History
 
-FIGURES = [*experiments.EXPERIMENTS, "cnn"]
+EPOCHS = 400
+FIGURES = [*experiments.EXPERIMENTS, *(f"{name}_grid" for name in experiments.EXPERIMENTS), "cnn"]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("experiments")
-    assert experiments.main(["--quick", "--quiet", "--out", str(out)]) == 0
+    out = tmp_path_factory.mktemp("experiments") / "quick"
+    # The quick budget with fewer epochs: every file and table, in little test time.
+    flags = ["--quick", "--epochs", str(EPOCHS), "--quiet", "--jobs", "2", "--out", str(out)]
+    assert experiments.main(flags) == 0
     return out
 
 
-def test_quick_run_writes_a_readable_figure_per_experiment(quick_run: Path) -> None:
+def test_quick_run_writes_every_figure(quick_run: Path) -> None:
+    assert {path.name for path in quick_run.iterdir()} == {f"{name}.png" for name in FIGURES} | {
+        "results.md",
+        "report.md",
+    }
     for name in FIGURES:
         height, width = imread(quick_run / f"{name}.png").shape[:2]
         assert width >= 700 and height >= 300, (name, width, height)
@@ -34,9 +43,9 @@ def test_quick_run_writes_a_readable_figure_per_experiment(quick_run: Path) -> N
 def test_quick_run_writes_a_table_row_per_setting_and_data_set(quick_run: Path) -> None:
     results = (quick_run / "results.md").read_text(encoding="utf-8")
     for name, experiment in experiments.EXPERIMENTS.items():
-        assert f"![{name}]({name}.png)" in results
+        assert f"![{name}]({name}.png)" in results and f"({name}_grid.png)" in results
         for setting in experiment.settings:
-            for dataset in ("linear", "xor"):
+            for dataset in experiment.datasets:
                 row = re.search(rf"^\| {re.escape(setting.label)} \| {dataset} \| (.+) \|$", results, re.MULTILINE)
                 assert row, (setting.label, dataset)
     assert "![cnn](cnn.png)" in results
@@ -45,19 +54,67 @@ def test_quick_run_writes_a_table_row_per_setting_and_data_set(quick_run: Path) 
     assert f"{experiments.QUICK['seeds']} seeds per setting" in results
 
 
-def test_quick_run_reproduces_the_lab_default(quick_run: Path) -> None:
-    # lr = 1 on the linear data set reaches 100% on every seed within the quick budget.
+def test_quick_run_shows_what_the_reports_saw(quick_run: Path) -> None:
     results = (quick_run / "results.md").read_text(encoding="utf-8")
-    row = re.search(
-        r"^\| lr = 1 \| linear \| .* \| 100\.0% \(worst 100%\) \| \d+ \((\d+)/(\d+) seeds\) \|$", results, re.M
+    # lr 1 (the lab's) is far ahead of lr 0.001 after a few hundred epochs
+    fast = re.search(r"^\| lr = 1 \| linear \| .* \| ([\d.]+)% \(worst", results, re.M)
+    slow = re.search(r"^\| lr = 0.001 \| linear \| .* \| ([\d.]+)% \(worst", results, re.M)
+    assert fast and slow and float(fast[1]) > 95.0 > float(slow[1]) + 20
+    # the linear model at lr 1 diverges on every seed; XOR stays far from 100% without activations
+    assert re.search(r"^\| none at all, lr 1 \| xor \| diverged 2/2 seeds \|", results, re.M)
+    row = re.search(r"^\| none at all, lr 0.01 \| xor \| .* \| ([\d.]+)% \(worst", results, re.M)
+    assert row and float(row[1]) < 75.0
+
+
+def test_report_answers_the_questions_with_the_runs_numbers(quick_run: Path) -> None:
+    report = (quick_run / "report.md").read_text(encoding="utf-8")
+    results = (quick_run / "results.md").read_text(encoding="utf-8")
+    for heading in (
+        "## What is the activation function for?",
+        "## What happens when the learning rate is too large or too small?",
+        "## What do the weights and biases do?",
+    ):
+        assert heading in report
+    assert "none at all, lr 1: diverged on all 2 seeds" in report
+    assert "([no_activation.png](no_activation.png), [no_activation_grid.png](no_activation_grid.png))" in report
+    # a number in the report is the table's: the lr = 0.001 XOR accuracy
+    table = re.search(r"^\| lr = 0.001 \| xor \| .* \| ([\d.]+)% \(worst", results, re.M)
+    assert table and f"lr = 0.001: {table[1]}%" in report
+
+
+def test_a_diverging_run_is_stopped_and_reported_not_raised() -> None:
+    setting = Setting("linear model", activation="none", output_activation="none", lr=1.0)
+    history, state = run_job(Job(setting, "xor", seed=0, epochs=500, keep_model=True))
+    assert history.diverged and 1 <= history.diverged_at < 50
+    assert (
+        np.isnan(history.losses[history.diverged_at :]).all()
+        and np.isfinite(history.losses[: history.diverged_at]).all()
     )
-    assert row and row[1] == row[2], row
+    assert (
+        summary_row("linear model", "xor", [history])
+        == "| linear model | xor | diverged 1/1 seeds | diverged 1/1 seeds | never |"
+    )
+    three_settings = {"a": [history], "b": [history], "c": [history]}
+    report = answers({"no_activation": {"xor": three_settings, "linear": three_settings}}, 500, "")
+    assert "c: diverged on all 1 seeds" in report and "exploded to inf or NaN" in report
+    assert setting.predict(state)(np.zeros((1, 2))).shape == (1, 1)  # a diverged model still predicts (NaN)
+
+
+def test_any_number_of_workers_gives_the_same_results() -> None:
+    settings = [Setting("a", lr=1.0), Setting("b", activation="tanh", lr=0.1), Setting("same as a", lr=1.0)]
+    jobs = [Job(s, d, seed, epochs=25) for s in settings for d in ("linear", "xor") for seed in (0, 1)]
+    serial, parallel = run_jobs(jobs, 1), run_jobs(jobs, 2)
+    assert len(serial) == len(parallel) == len(jobs)
+    for (one, _), (two, _) in zip(serial, parallel):
+        assert np.array_equal(one.losses, two.losses) and np.array_equal(one.accuracies, two.accuracies)
+    assert serial[0][0] is serial[8][0]  # identical settings are trained once
+    assert not np.array_equal(serial[0][0].losses, serial[4][0].losses)  # different settings differ
 
 
 def test_only_runs_the_chosen_experiment(tmp_path: Path) -> None:
-    flags = ["--only", "no_activation", "--seeds", "1", "--epochs", "20", "--out", str(tmp_path), "--quiet"]
+    flags = ["--only", "loss", "--seeds", "1", "--epochs", "20", "--jobs", "1", "--out", str(tmp_path), "--quiet"]
     assert experiments.main(flags) == 0
-    assert {path.name for path in tmp_path.iterdir()} == {"no_activation.png", "results.md"}
+    assert {path.name for path in tmp_path.iterdir()} == {"loss.png", "loss_grid.png", "results.md", "report.md"}
 
 
 @pytest.mark.parametrize(
@@ -65,6 +122,7 @@ def test_only_runs_the_chosen_experiment(tmp_path: Path) -> None:
     [
         (["--seeds", "0"], "argument --seeds: must be at least 1, got 0"),
         (["--epochs", "-5"], "argument --epochs: must be at least 1, got -5"),
+        (["--jobs", "0"], "argument --jobs: must be at least 1, got 0"),
         (["--only", "dropout"], "argument --only: invalid choice: 'dropout'"),
     ],
 )
@@ -72,7 +130,8 @@ def test_bad_flags_exit_2(flags: list[str], message: str, tmp_path: Path, capsys
     with pytest.raises(SystemExit) as exit_info:
         experiments.main([*flags, "--out", str(tmp_path)])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0]
 
 
 def history(losses: list[float], accuracies: list[float]) -> History:
