@@ -45,8 +45,10 @@ def run_backward(
     pending: dict[Any, Any] = {}
     leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
     root_nodes = []
-    for root, grad in zip(roots, root_grads):
-        grad = _root_grad(root, grad, create_graph)
+    for position, (root, grad) in enumerate(zip(roots, root_grads)):
+        grad = _root_grad(
+            root, grad, create_graph, "backward: grad" if inputs is None else f"grad: grad_outputs[{position}]"
+        )
         edge = input_edge(root)
         if root.grad_fn is None:
             _add_leaf_grad(leaf_grads, root, grad)
@@ -312,22 +314,41 @@ def _raise_modified(node: Any, what: str) -> None:
     )
 
 
-def _root_grad(root: Tensor, grad: Any, create_graph: bool) -> Any:
+def _root_grad(root: Tensor, grad: Any, create_graph: bool, what: str = "backward: grad") -> Any:
+    """The gradient that starts the pass at `root`. Under create_graph a Tensor that requires
+    grad is used as it is, so that the results depend on it in the graph (as in PyTorch)."""
     if not root.requires_grad:
         raise RuntimeError("backward: the tensor does not require grad and has no grad_fn, so it has no graph")
+    dtype = root.data.dtype
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
                 f"backward: a gradient can be created implicitly only for a single-element output, but this one "
                 f"has shape {root.shape}; pass grad= of that shape"
             )
-        grad = np.empty(root.data.shape, root.data.dtype)
+        if dtype.kind == "c":
+            raise RuntimeError(
+                "backward: a gradient can be created implicitly only for a real output, not a complex one"
+            )
+        grad = np.empty(root.data.shape, dtype)
         grad.fill(1)  # np.ones without its Python layer
-    else:
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
-        if grad.shape != root.data.shape:
-            raise RuntimeError(f"backward: grad has shape {grad.shape} but the output has shape {root.shape}")
-        grad = grad.copy()
+        return Tensor(grad) if create_graph else grad
+    value = grad.data if isinstance(grad, Tensor) else grad
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"{what} must be a Tensor or array of shape {root.shape}: {error}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{what} must be a numeric Tensor or array of shape {root.shape}, got {type(value).__name__} {value!r:.60}"
+        )
+    if array.dtype.kind == "c" and dtype.kind != "c":
+        raise TypeError(f"{what} is complex ({array.dtype}) but the output is real ({dtype}); pass a real gradient")
+    if array.shape != root.data.shape:
+        raise RuntimeError(f"{what} has shape {array.shape} but the output has shape {root.shape}")
+    if create_graph and isinstance(grad, Tensor) and grad.requires_grad:
+        return grad if array.dtype == dtype else grad.astype(dtype)
+    grad = array.astype(dtype)  # always a copy: the engine may hand it out as a .grad
     return Tensor(grad) if create_graph else grad
 
 
