@@ -207,7 +207,8 @@ def _conform(grad: Any, arg: Tensor, node: Any, create_graph: bool) -> Any:
         grad = np.asarray(grad)
         grad = Tensor(grad) if create_graph else grad
     shape = arg.data.shape
-    return grad if grad.shape == shape else _fit_to_shape(grad, shape, node, arg)
+    grad = grad if grad.shape == shape else _fit_to_shape(grad, shape, node, arg)
+    return np.asarray(grad) if isinstance(grad, np.generic) else grad  # a full reduction gives a NumPy scalar
 
 
 def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
@@ -371,7 +372,14 @@ def _finish_leaves(
     """Run leaf hooks, then accumulate into `.grad` (backward) or return the grads (ag.grad)."""
     for key, (leaf, grad) in leaf_grads.items():
         if leaf._hooks:
-            grad = call_hooks(leaf._hooks, grad, create_graph)
+            grad = call_hooks(leaf._hooks, grad, create_graph, leaf)
+        if isinstance(grad, np.generic):  # the sum of two 0-d arrays is a NumPy scalar
+            grad = np.asarray(grad)
+        if grad.dtype.kind == "c" and leaf.data.dtype.kind != "c":
+            raise TypeError(
+                f"backward: the gradient of a real leaf of shape {leaf.shape} came out complex ({grad.dtype}): "
+                "complex numbers entered the graph; complex autograd is not supported"
+            )
         if inputs is not None:
             if key in leaf_captures:
                 captured[leaf_captures[key]] = grad
@@ -384,7 +392,7 @@ def _finish_leaves(
             grad = grad.astype(leaf.data.dtype)
         elif not _unshared(grad):
             grad = grad.copy()  # never hand out memory that anything else can see or change
-        leaf.grad = _grad_tensor(grad if leaf.grad is None else leaf.grad.data + grad)
+        leaf.grad = _grad_tensor(grad if leaf.grad is None else np.asarray(leaf.grad.data + grad))
     if inputs is None:
         return None
     results = []

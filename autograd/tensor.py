@@ -37,6 +37,8 @@ class Tensor:
             array = data.data
         elif isinstance(data, (np.ndarray, np.generic)):
             array = np.asarray(data)
+            if array.dtype.kind not in "biufc":  # object, string, date or void arrays
+                raise TypeError(f"Tensor: cannot make a numeric tensor from an array of dtype {array.dtype}")
         else:
             try:
                 array = np.asarray(data)
@@ -88,10 +90,10 @@ class Tensor:
         return Transpose.apply(self, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set `requires_grad` on a leaf; only floating-point tensors can require grad."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        """Set `requires_grad` on a leaf; only real floating-point tensors can require grad."""
+        if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {self.data.dtype}; "
+                f"only real floating-point tensors can require grad, got dtype {self.data.dtype}; "
                 "convert first, e.g. Tensor(x, dtype=np.float64, requires_grad=True)"
             )
         if self.grad_fn is not None and not requires_grad:

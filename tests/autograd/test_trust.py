@@ -7,7 +7,7 @@ PyTorch cross-checks are skipped when torch is absent.
 from __future__ import annotations
 
 import numpy as np
-import pytest  # noqa: F401  (used by the tests below)
+import pytest
 
 import autograd as ag
 from autograd import Tensor
@@ -52,3 +52,153 @@ def test_item09_a_constant_gradient_is_still_copied():
     (x * 1.0).backward(u, create_graph=True)
     x.grad.data[0] = 99.0
     assert u.data[0] == 3.0
+
+
+# ---------------------------------------------------------------- item 1
+
+
+def _is_array(tensor):
+    return type(tensor.data) is np.ndarray and np.asarray(tensor).shape == tensor.shape
+
+
+def test_item01_gradients_of_0d_tensors_are_arrays():
+    a = Tensor(1.5, requires_grad=True)
+    (a + ag.ones((2, 3))).sum().backward()  # a broadcast 0-d input: its gradient is a full reduction
+    assert _is_array(a.grad) and a.grad.item() == 6.0
+    (a * a).backward()  # two 0-d contributions summed
+    assert _is_array(a.grad) and a.grad.item() == 9.0  # accumulated across calls: 6 + 2 * 1.5
+    seen = []
+    a.register_hook(lambda g: seen.append(g) or None)
+    b = Tensor(2.0, requires_grad=True)
+    (ga, gb) = ag.grad((a * b + a).sum(), [a, b])
+    assert all(_is_array(g) for g in (ga, gb, *seen))
+    (gg,) = ag.grad((a * ag.ones(3)).sum() * a, [a], create_graph=True)
+    assert _is_array(gg) and gg.item() == 6 * 1.5
+
+
+def test_item01_every_op_output_of_0d_inputs_is_an_array():
+    x = Tensor(0.7, requires_grad=True)
+    for y in [x + 1, x * x, x / 2, x**2, -x, x.exp(), x.sum(), x.mean(), x.max(), ag.logsumexp(x), x.var(), x[()]]:
+        assert _is_array(y), y
+        (g,) = ag.grad(y.sum(), [x])
+        assert _is_array(g), y
+
+
+# ---------------------------------------------------------------- item 4
+
+
+@pytest.mark.parametrize("make", [lambda: Tensor([1 + 1j], requires_grad=True), lambda: Tensor([1j]).requires_grad_()])
+def test_item04_complex_tensors_cannot_require_grad(make):
+    with pytest.raises(TypeError, match="only real floating-point tensors can require grad, got dtype complex128"):
+        make()
+
+
+def test_item04_a_complex_grad_for_a_real_output_is_refused():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"backward: grad is complex \(complex128\) but the output is real"):
+        (x * 2).backward(np.array([1 + 1j, 1.0]))
+    assert x.grad is None
+    with pytest.raises(TypeError, match=r"grad: grad_outputs\[0\] is complex"):
+        ag.grad(x * 2, [x], grad_outputs=Tensor([1j, 1j]))
+
+
+def test_item04_complex_values_inside_the_graph_do_not_give_a_real_leaf_a_wrong_gradient():
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="came out complex"):
+        abs(x * Tensor([1 + 2j, 3j])).sum().backward()  # a wrong conjugate would be silently real
+
+
+# ---------------------------------------------------------------- item 5
+
+
+def test_item05_var_without_degrees_of_freedom_is_inf_as_in_numpy():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for ddof in (3, 5):
+        with np.errstate(divide="ignore"), pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+            expected = np.var(x.data, ddof=ddof)
+        assert x.var(ddof=ddof).item() == expected == np.inf
+    assert x.var(ddof=2).item() == pytest.approx(2.0)  # the largest ddof that leaves one degree
+    np.testing.assert_allclose(x.var(axis=0, ddof=1, keepdims=True).data, [1.0])
+
+
+# ---------------------------------------------------------------- item 6
+
+
+def test_item06_a_leaf_hook_cannot_change_the_gradient_shape():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="w")
+    x.register_hook(lambda g: Tensor(np.ones((2, 2))))
+    with pytest.raises(RuntimeError, match=r"hook has changed the size of value: .*'w' of shape \(3,\)"):
+        (x * 2).sum().backward()
+    assert x.grad is None
+
+
+def test_item06_a_non_leaf_hook_cannot_return_a_broadcastable_gradient():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: Tensor([1.0]))
+    with pytest.raises(
+        RuntimeError, match=r"hook has changed the size of value: the gradient of the output of Mul has shape \(3,\)"
+    ):
+        y.sum().backward()
+
+
+def test_item06_a_hook_returning_a_string_is_named():
+    def bad_hook(grad):
+        return "abc"
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(bad_hook)
+    with pytest.raises(TypeError, match="hook .*bad_hook returned a str; a gradient hook must return a Tensor or None"):
+        (x * 2).sum().backward()
+
+
+def test_item06_a_hook_returning_the_right_shape_still_replaces_the_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.register_hook(lambda g: g * 10)
+    x.register_hook(lambda g: g + 1)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [31.0, 31.0])
+
+
+# ---------------------------------------------------------------- item 18
+
+
+@pytest.mark.parametrize("dtype", [object, "U3", "datetime64[s]"])
+def test_item18_non_numeric_arrays_are_refused_at_construction(dtype):
+    with pytest.raises(TypeError, match="Tensor: cannot make a numeric tensor from an array of dtype"):
+        Tensor(np.array(["1"] if dtype == "datetime64[s]" else [1.0], dtype=dtype))
+
+
+# ---------------------------------------------------------------- item 19
+
+
+def test_item19_reductions_over_non_empty_axes_of_an_empty_tensor_follow_numpy():
+    x = ag.zeros((0, 3), requires_grad=True)
+    for op in ("max", "min"):
+        y = getattr(x, op)(axis=1)
+        assert y.shape == getattr(np.zeros((0, 3)), op)(axis=1).shape == (0,)
+        y.sum().backward()
+        assert x.grad.shape == (0, 3)
+    np.testing.assert_array_equal(ag.logsumexp(x, axis=0).data, [-np.inf] * 3)
+    assert ag.logsumexp(x, axis=1).shape == (0,)
+    (g,) = ag.grad(ag.logsumexp(x, axis=0).sum(), [x])
+    assert g.shape == (0, 3)
+
+
+def test_item19_max_over_an_empty_axis_is_still_an_error():
+    with pytest.raises(ValueError, match=r"cannot take the max over an axis of length 0 \(shape \(0, 3\), axis=0\)"):
+        ag.zeros((0, 3)).max(axis=0)
+
+
+# ---------------------------------------------------------------- item 20
+
+
+def test_item20_a_bad_backward_grad_names_the_argument():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(
+        TypeError, match=r"backward: grad must be a numeric Tensor or array of shape \(\), got str 'abc'"
+    ):
+        (x * 2).sum().backward(grad="abc")
+    with pytest.raises(TypeError, match=r"grad: grad_outputs\[0\] must be a numeric"):
+        ag.grad(x * 2, [x], grad_outputs=[object()])
