@@ -202,3 +202,85 @@ def test_item20_a_bad_backward_grad_names_the_argument():
         (x * 2).sum().backward(grad="abc")
     with pytest.raises(TypeError, match=r"grad: grad_outputs\[0\] must be a numeric"):
         ag.grad(x * 2, [x], grad_outputs=[object()])
+
+
+# ---------------------------------------------------------------- item 10
+
+
+def _divided_in_place(a, b):
+    y = a * 1.0
+    y /= b
+    return y
+
+
+def test_item10_second_derivatives_through_inplace_division(finite_difference_grad):
+    a, b = Tensor([1.5], requires_grad=True), Tensor([0.8], requires_grad=True)
+    ga, gb = ag.grad(_divided_in_place(a, b).sum(), [a, b], create_graph=True)
+    np.testing.assert_allclose(ga.data, [1 / 0.8])
+    np.testing.assert_allclose(gb.data, [-1.5 / 0.8**2])
+    gba, gbb = ag.grad(gb.sum(), [a, b], retain_graph=True)
+    np.testing.assert_allclose(gba.data, [-1.5625])  # -1/b²: the value in the issue
+    np.testing.assert_allclose(gbb.data, [5.859375])  # 2a/b³
+    gaa, gab = ag.grad(ga.sum(), [a, b], allow_unused=True)
+    assert gaa is None
+    np.testing.assert_allclose(gab.data, [-1.5625])
+    for k in (0, 1):  # the same against finite differences of the first derivatives
+        expected = finite_difference_grad(
+            lambda a, b, k=k: ag.grad(_divided_in_place(a, b).sum(), [a, b], create_graph=True)[k].sum(), [a, b]
+        )
+        first = ag.grad(_divided_in_place(a, b).sum(), [a, b], create_graph=True)[k]
+        got = ag.grad(first.sum(), [a, b], allow_unused=True)
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(0.0 if g is None else g.data, e, rtol=1e-6, atol=1e-8)
+
+
+def test_item10_inplace_division_of_a_vector_matches_out_of_place(finite_difference_grad):
+    rng = np.random.default_rng(10)
+    a = Tensor(rng.normal(size=(2, 3)), requires_grad=True)
+    b = Tensor(rng.uniform(0.5, 2.0, size=3), requires_grad=True)
+    u = rng.normal(size=(2, 3))
+
+    def first(a, b):
+        ga, gb = ag.grad(_divided_in_place(a, b), [a, b], grad_outputs=Tensor(u), create_graph=True)
+        return (ga * ga).sum() + (gb * a.sum()).sum()
+
+    got = ag.grad(first(a, b), [a, b])
+    for g, e in zip(got, finite_difference_grad(first, [a, b])):
+        np.testing.assert_allclose(g.data, e, rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------- item 11
+
+_MODIFIED_AFTERWARDS = {
+    "x / 3.0": lambda x, z: x / 3.0,
+    "x / z": lambda x, z: x / z,
+    "3.0 / x": lambda x, z: 3.0 / x,
+    "x ** 2.0": lambda x, z: x**2.0,
+    "x ** 3": lambda x, z: x**3,
+    "x ** z": lambda x, z: x**z,
+    "x.var(axis=0)": lambda x, z: x.reshape(2, 2).var(axis=0),
+    "x.var(ddof=1)": lambda x, z: x.var(ddof=1).reshape(1),
+}
+
+
+@pytest.mark.parametrize("modify", ["y += 1.0", "y[0] = 0.25", "y *= z"])
+@pytest.mark.parametrize("name", list(_MODIFIED_AFTERWARDS))
+def test_item11_the_results_of_div_pow_and_var_can_be_modified_in_place(name, modify, finite_difference_grad):
+    op = _MODIFIED_AFTERWARDS[name]
+
+    def f(x, z):
+        y = op(x, z)
+        if modify == "y += 1.0":
+            y += 1.0
+        elif modify == "y[0] = 0.25":
+            y[0] = 0.25
+        else:
+            y *= z[: y.shape[0]]
+        return y
+
+    x = Tensor([0.5, 1.2, 2.0, 0.9], requires_grad=True)
+    z = Tensor([1.5, 0.7, 1.1, 2.0], requires_grad=True)
+    u = np.random.default_rng(11).normal(size=f(x, z).shape)
+    f(x, z).backward(u)
+    for got, expected in zip((x.grad, z.grad), finite_difference_grad(f, [x, z], u)):
+        np.testing.assert_allclose(0.0 if got is None else got.data, expected, rtol=1e-6, atol=1e-8)
