@@ -19,9 +19,9 @@ import numpy as np
 
 from autograd import anomaly
 from autograd.function import input_edge
-from autograd.grad_mode import state
+from autograd.grad_mode import Mode, current_mode, set_mode
 from autograd.hooks import call_hooks, run_tensor_hooks
-from autograd.inplace import buffer_version
+from autograd.inplace import buffer_version, inplace_clock
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
@@ -73,10 +73,10 @@ def run_backward(
     ready = [(-node._seq, node) for node in root_nodes]
     heapq.heapify(ready)
     push, pop = heapq.heappush, heapq.heappop
-    last_inplace = state.last_inplace
-    general = create_graph or state.anomaly or bool(node_captures)
-    previous_mode = state.grad_enabled
-    state.grad_enabled = create_graph
+    last_inplace = inplace_clock.last
+    previous_mode = current_mode()
+    general = create_graph or previous_mode.anomaly or bool(node_captures)
+    set_mode(Mode(create_graph, previous_mode.anomaly, previous_mode))
     try:
         node = None  # set when the next node to run skipped the heap
         while True:
@@ -140,7 +140,7 @@ def run_backward(
         results = grad = grad_output = None  # no stray references: _finish_leaves may keep these arrays
         return _finish_leaves(leaf_grads, leaf_captures, captured, inputs, create_graph, allow_unused)
     finally:
-        state.grad_enabled = previous_mode
+        set_mode(previous_mode)
 
 
 def _run_special(
@@ -169,7 +169,7 @@ def _run_special(
             captured[position] = grad_output if grads is None else grads[output_nr]
     if node.inputs is None:
         _raise_freed(node)
-    if state.last_inplace > node._seq:
+    if inplace_clock.last > node._seq:
         _check_saved_versions(node)
     return _run_node(node, [grad_output] if grads is None else grads, create_graph)
 
@@ -231,7 +231,7 @@ def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...
         results = node.backward(node, *grads)
     if type(results) is not tuple:
         results = (results,)
-    if state.anomaly:
+    if current_mode().anomaly:
         shapes = [getattr(a, "shape", ()) for a in node.inputs]
         anomaly.check_values(node.name, "backward", results, shapes, node._site)
     return results

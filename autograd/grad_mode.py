@@ -1,42 +1,54 @@
-"""Global recording state: whether ops are recorded, anomaly detection, the latest in-place op."""
+"""Recording modes, per thread as in PyTorch: whether ops are recorded, and anomaly detection.
+
+A thread (or asyncio task) starts with grad enabled and anomaly detection off, whatever other
+threads are doing. The modes live in one immutable object per block, held by a context variable:
+the per-op hot path reads them with one cached C call, and no thread can change another's.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    """One shared, slotted object so that the hot path reads each flag in one lookup."""
+class Mode:
+    """The modes of one block: never modified, replaced by a new `Mode` when a block is entered."""
 
-    __slots__ = ("grad_enabled", "anomaly", "last_inplace")
+    __slots__ = ("grad_enabled", "anomaly", "previous")
 
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
-        # The sequence number (see Function) of the latest in-place modification: a node
-        # created after it cannot have seen a modified input, so backward checks nothing.
-        self.last_inplace = 0
+    def __init__(self, grad_enabled: bool, anomaly: bool, previous: Mode | None = None) -> None:
+        self.grad_enabled = grad_enabled
+        self.anomaly = anomaly
+        self.previous = previous  # the mode to restore when the block exits
 
 
-state = _State()
+_mode: ContextVar[Mode] = ContextVar("npgrad_mode", default=Mode(True, False))  # noqa: B039 (never modified)
+current_mode = _mode.get  # the hot path calls this directly
+set_mode = _mode.set
 
 
-class _GradModeSwitch:
-    """Context manager and decorator that sets `grad_enabled` and restores it on exit."""
+class ModeSwitch:
+    """Context manager and decorator that sets the modes its class names for the current thread,
+    and restores them on exit. One instance can be entered again inside itself, and used by
+    several threads at once: what to restore is kept per thread, not on the instance."""
 
-    enabled = True
+    grad_enabled: bool | None = None  # None: keep the current value
+    anomaly: bool | None = None
 
     def __enter__(self) -> None:
-        # A stack, so that one instance can be entered again inside itself.
-        self.__dict__.setdefault("_previous", []).append(state.grad_enabled)
-        state.grad_enabled = self.enabled
+        mode = current_mode()
+        grad_enabled = mode.grad_enabled if self.grad_enabled is None else self.grad_enabled
+        anomaly = mode.anomaly if self.anomaly is None else self.anomaly
+        set_mode(Mode(grad_enabled, anomaly, mode))
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._previous.pop()
+        previous = current_mode().previous
+        if previous is not None:
+            set_mode(previous)
 
     def __call__(self, fn: F) -> F:
         switch = type(self)
@@ -49,18 +61,18 @@ class _GradModeSwitch:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeSwitch):
+class no_grad(ModeSwitch):
     """Record nothing inside: `with ag.no_grad():` or `@ag.no_grad()`."""
 
-    enabled = False
+    grad_enabled = False
 
 
-class enable_grad(_GradModeSwitch):
+class enable_grad(ModeSwitch):
     """Record again inside a `no_grad` block."""
 
-    enabled = True
+    grad_enabled = True
 
 
 def is_grad_enabled() -> bool:
-    """True when ops are being recorded."""
-    return state.grad_enabled
+    """True when ops are being recorded in this thread."""
+    return current_mode().grad_enabled

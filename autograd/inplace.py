@@ -15,12 +15,26 @@ from typing import Any
 import numpy as np
 
 from autograd.function import next_sequence_number
-from autograd.grad_mode import no_grad, state
+from autograd.grad_mode import current_mode, no_grad
 from autograd.tensor import Tensor
 
 # id(the ndarray that owns a buffer) -> the sequence number of the last in-place write into
 # it; an entry goes when its buffer is freed.
 _buffer_versions: dict[int, int] = {}
+
+
+class _InplaceClock:
+    """Process-wide (buffers are shared between threads): the sequence number (see Function) of
+    the latest in-place modification. A node created after it cannot have seen a modified
+    input, so backward checks nothing."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0
+
+
+inplace_clock = _InplaceClock()
 
 
 def _owner(array: np.ndarray) -> np.ndarray:
@@ -38,7 +52,7 @@ def buffer_version(array: np.ndarray) -> int:
 def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
     """Run `op(tensor, *args)` and store the result in `tensor` itself."""
     other_requires_grad = any(isinstance(a, Tensor) and a.requires_grad for a in args)
-    record = state.grad_enabled and (tensor.requires_grad or other_requires_grad)
+    record = current_mode().grad_enabled and (tensor.requires_grad or other_requires_grad)
     if record and tensor.requires_grad and tensor.grad_fn is None:
         raise RuntimeError(
             f"in-place {op.__name__} on a leaf tensor that requires grad would lose its gradient; "
@@ -71,7 +85,7 @@ def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
     owner = _owner(tensor.data)
     if id(owner) not in _buffer_versions:
         weakref.finalize(owner, _buffer_versions.pop, id(owner), None)
-    _buffer_versions[id(owner)] = state.last_inplace = next_sequence_number()
+    _buffer_versions[id(owner)] = inplace_clock.last = next_sequence_number()
     if record:
         node = result.grad_fn
         node._outputs = tensor.data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from copy import deepcopy
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -142,6 +143,26 @@ class Tensor:
 
     def tolist(self) -> Any:
         return self.data.tolist()
+
+    def __reduce__(self) -> Any:
+        """Pickle and copy keep the data, `requires_grad` and the name, never the history: an
+        unpickled tensor is a leaf (as in PyTorch)."""
+        return _rebuild_tensor, (self.data, self.requires_grad, self.name)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A leaf's independent copy, its `.grad` included; a non-leaf refuses, as in PyTorch:
+        copying it would copy its whole graph."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol; "
+                f"this one (shape {self.shape}) was made by {type(self.grad_fn).__name__}: use t.detach().copy()"
+            )
+        rebuild, args = self.__reduce__()[:2]  # a subclass's own (nn.Parameter keeps its name rules)
+        copied = rebuild(*deepcopy(args, memo))
+        memo[id(self)] = copied
+        if self.grad is not None:
+            copied.grad = deepcopy(self.grad, memo)
+        return copied
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, like PyTorch)."""
@@ -304,6 +325,11 @@ class Tensor:
 
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
+
+
+def _rebuild_tensor(data: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
+    """What an unpickled Tensor is made by (see `Tensor.__reduce__`)."""
+    return Tensor(data, requires_grad=requires_grad, name=name)
 
 
 # The ops and helpers used by the methods above. They import Tensor themselves, so they
