@@ -404,8 +404,10 @@ def _finish_leaves(
                     "pass allow_unused=True to get None for it"
                 )
             results.append(None)
-        else:
-            results.append(grad if isinstance(grad, Tensor) else Tensor(grad))
+        elif isinstance(grad, Tensor):
+            results.append(grad)
+        else:  # writable and not a view of anything the caller can see, as `.grad` is
+            results.append(_grad_tensor(np.array(grad) if not _unshared(grad) else np.asarray(grad)))
     return tuple(results)
 
 

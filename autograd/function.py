@@ -94,7 +94,9 @@ class Function:
         for arg in args:
             if isinstance(arg, Tensor):
                 return cls.apply(*args)
-        return cls.forward(_new_node(cls), *args)
+        ctx = _new_node(cls)
+        ctx._edges = (None,) * len(args)  # nothing needs a gradient
+        return cls.forward(ctx, *args)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -32,11 +32,15 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """a * b. Each operand is saved only when the other needs a gradient (as PyTorch), so that
+    `y * 2.0` leaves `y` free to be modified in place."""
+
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.saved_tensors = (a, b)
+        a_edge, b_edge = ctx._edges
+        ctx.saved_tensors = (None if b_edge is None else a, None if a_edge is None else b)
         return a * b
 
     @staticmethod

@@ -459,3 +459,69 @@ def test_item08_a_long_chain_pickles_without_recursion():
         y = y * 1.0001
     restored = pickle.loads(pickle.dumps(y))
     assert restored.is_leaf and restored.item() == pytest.approx(1.0001**5_000)
+
+
+# ---------------------------------------------------------------- findings (/work/wt/FINDINGS.md), shrunk programs
+
+
+def test_func_finding1_ag_grad_results_are_writable():
+    x = Tensor(np.ones(5000), requires_grad=True)
+    (g,) = ag.grad(x.sum(), x)  # a broadcast of the 0-d gradient, a read-only view before
+    g.data += 1
+    np.testing.assert_array_equal(g.data, 2.0)
+    y = Tensor([[1.0, 2.0]], requires_grad=True)
+    (h,) = ag.grad((y * 3).T.sum(), [y])
+    h.data[0, 0] = 7.0
+    assert h.data.flags.writeable
+
+
+def test_fuzz_finding2_inplace_after_a_product_with_a_number():
+    x0 = Tensor(np.array(-1.3), requires_grad=True)
+    v1 = abs(x0)
+    v2 = v1 * 2.0  # Mul keeps only the number: v1 is free to change
+    v1 -= 0.25
+    ((v1 * np.array(1.0)).sum() + (v2 * np.array(1.0)).sum()).backward()
+    assert x0.grad.item() == pytest.approx(-3.0)
+
+
+def test_fuzz_finding2_a_product_keeps_each_operand_for_the_others_gradient(finite_difference_grad):
+    a = Tensor([0.5, -1.0], requires_grad=True)
+    b = Tensor([2.0, 3.0], requires_grad=True)
+
+    def f(a, b):
+        y = a * b
+        (ga,) = ag.grad((y * y).sum(), [a], create_graph=True)
+        return (ga * b).sum()
+
+    (gb,) = ag.grad(f(a, b), [b])
+    np.testing.assert_allclose(gb.data, finite_difference_grad(f, [a, b])[1], rtol=1e-6)
+
+
+def test_fuzz_finding4_setitem_with_a_value_of_more_axes():
+    x0 = Tensor(np.array([0.4, 2.0]), requires_grad=True)
+    v3 = x0 * -0.5
+    v3[:] = ag.expand_dims(x0.sum(axis=None, keepdims=True), 0)  # (1, 1) into a (2,) slot
+    (v3 * np.array([1.0, 1.0])).sum().backward()
+    np.testing.assert_allclose(x0.grad.data, [2.0, 2.0])
+
+    x0 = Tensor(np.array([1.8]), requires_grad=True)
+    v19 = x0.clip(-0.3, None)
+    v19[1:] = ag.expand_dims(x0, -1)  # an empty slot
+    (v19 * np.array([1.0])).sum().backward()
+    np.testing.assert_allclose(x0.grad.data, [1.0])
+
+
+def test_fuzz_finding4_setitem_value_gradients_of_every_shape(finite_difference_grad):
+    for value_shape in [(1, 1, 3), (1, 1, 1), (2, 1, 1, 3)[1:], (3,), (1,)]:
+        x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        v = Tensor(np.linspace(0.5, 1.5, int(np.prod(value_shape))).reshape(value_shape), requires_grad=True)
+
+        def f(x, v):
+            y = x * 1.0
+            y[1] = v * v
+            return (y * np.arange(1.0, 7.0).reshape(2, 3)).sum()
+
+        f(x, v).backward()
+        expected = finite_difference_grad(f, [x, v])
+        np.testing.assert_allclose(v.grad.data, expected[1], rtol=1e-6, err_msg=str(value_shape))
+        np.testing.assert_allclose(x.grad.data, expected[0], rtol=1e-6)
