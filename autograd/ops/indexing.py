@@ -12,6 +12,7 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.tensor import Tensor
+from autograd.views import makes_views
 
 
 def as_index(index: Any) -> Any:
@@ -31,6 +32,7 @@ def _is_basic(index: Any) -> bool:
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
+@makes_views
 class GetItem(Function):
     __slots__ = ("input_shape", "index")
 

@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from autograd.function import Function
+from autograd.views import makes_views
 
 
+@makes_views
 class Reshape(Function):
     __slots__ = ("input_shape",)
 
@@ -24,6 +26,7 @@ class Reshape(Function):
         return np.reshape(grad_output, ctx.input_shape), None
 
 
+@makes_views
 class Transpose(Function):
     __slots__ = ("axes",)
 
@@ -41,6 +44,7 @@ class Transpose(Function):
         return np.transpose(grad_output, inverse), None
 
 
+@makes_views
 class BroadcastTo(Function):
     """The engine sums the gradient back to the input's shape."""
 

@@ -1,0 +1,123 @@
+"""Views, and in-place writes through them, differentiated as PyTorch does.
+
+`y[0:2]`, `y.reshape(3)`, `y.T` and `y.broadcast_to(...)` return Tensors whose arrays are NumPy
+views of `y`'s memory. Each such view remembers its base (the tensor whose memory it views, never
+itself a view) and the chain of view ops that leads from the base to it; the base keeps weak
+references to its views. An in-place write then keeps every one of them right:
+
+* the base's history sees a write through a view: the base becomes its old value with the
+  viewed region replaced by the view's new value (a Reshape of a SetItem on the flattened base,
+  so the write is differentiable to any order, like PyTorch's CopySlices);
+* every view of the base, the written one included, is re-derived from the base's new history
+  (the view chain replayed), so reading any of them afterwards differentiates through the write.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from autograd.tensor import Tensor
+
+_untracked_apply: dict[type, Any] = {}  # view op -> its plain `apply`, for replaying chains
+
+
+def memory_owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory `array` looks at (itself, unless it is a view)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def makes_views(cls: type) -> type:
+    """Class decorator for ops whose result can be a NumPy view of their input: their `apply`
+    also records the view (only when the result really shares the input's memory)."""
+    plain_apply = cls.apply
+    _untracked_apply[cls] = plain_apply
+
+    def apply(x: Any, *args: Any) -> Any:
+        out = plain_apply(x, *args)
+        if isinstance(x, Tensor):
+            array = out.data
+            if array.base is not None and memory_owner(array) is memory_owner(x.data):
+                _record(x, out, (cls, args))
+        return out
+
+    apply.__qualname__ = plain_apply.__qualname__
+    apply.__doc__ = plain_apply.__doc__
+    cls.apply = staticmethod(apply)
+    return cls
+
+
+def _record(x: Tensor, view: Tensor, step: tuple[type, tuple[Any, ...]]) -> None:
+    base, chain = view_base(x)
+    view._view_base = (base, chain + (step,))
+    views = base.__dict__.get("_views")
+    if views is None:
+        views = base._views = weakref.WeakSet()
+    views.add(view)
+
+
+def view_base(tensor: Tensor) -> tuple[Tensor, tuple[Any, ...]]:
+    """(base, chain of view ops) of a view whose memory is still its base's; (tensor, ()) otherwise."""
+    recorded = tensor.__dict__.get("_view_base")
+    if recorded is not None and memory_owner(recorded[0].data) is memory_owner(tensor.data):
+        return recorded
+    return tensor, ()
+
+
+def live_views(base: Tensor) -> list[Tensor]:
+    """The views of `base` still alive and still looking at its memory."""
+    views = base.__dict__.get("_views")
+    if not views:
+        return []
+    owner = memory_owner(base.data)
+    return [view for view in list(views) if memory_owner(view.data) is owner]
+
+
+def replay(array: np.ndarray, chain: tuple[Any, ...]) -> np.ndarray:
+    """The chain of view ops applied to a plain array."""
+    for cls, args in chain:
+        array = cls.call(array, *args)
+    return array
+
+
+def rebase_after_write(base: Tensor, chain: tuple[Any, ...], old_base: Tensor | None, value: Tensor) -> None:
+    """After a view of `base` (through `chain`; `base` itself when `chain` is empty) was
+    overwritten in place by `value` (recorded): give `base` and all its views their new history.
+    `old_base` is the base's value and history from before the write (None when `chain` is empty)."""
+    from autograd.ops.indexing import SetItem  # noqa: PLC0415 - ops import this module's users
+    from autograd.ops.shape import Reshape  # noqa: PLC0415
+
+    if chain:
+        positions = replay(np.arange(base.data.size).reshape(base.data.shape), chain)
+        flat = Reshape.apply(old_base, (-1,))
+        written = Reshape.apply(SetItem.apply(flat, value, positions), base.data.shape)
+        _adopt(base, written)
+    for view in live_views(base):
+        derived = base
+        for cls, args in view.__dict__["_view_base"][1]:
+            derived = _untracked_apply[cls](derived, *args)
+        _adopt(view, derived)
+
+
+def tensor_history(tensor: Tensor) -> Tensor:
+    """A Tensor with `tensor`'s current value (a private copy) and history."""
+    snapshot = Tensor(tensor.data.copy())
+    snapshot.requires_grad = tensor.requires_grad
+    snapshot.grad_fn = tensor.grad_fn
+    if tensor._output_nr:
+        snapshot._output_nr = tensor._output_nr
+    return snapshot
+
+
+def _adopt(tensor: Tensor, source: Tensor) -> None:
+    """Make `tensor` (whose memory already holds `source`'s value) take `source`'s history."""
+    tensor.grad_fn = source.grad_fn
+    tensor.requires_grad = source.requires_grad
+    if source.grad_fn is not None:
+        source.grad_fn._outputs = tensor.data
+    if "_output_nr" in tensor.__dict__:
+        del tensor.__dict__["_output_nr"]
