@@ -19,7 +19,7 @@ import numpy as np
 
 from autograd import anomaly
 from autograd.function import input_edge
-from autograd.grad_mode import Mode, current_mode, set_mode
+from autograd.grad_mode import current_mode, enter_mode, exit_mode
 from autograd.hooks import call_hooks, run_tensor_hooks
 from autograd.inplace import buffer_version, inplace_clock
 from autograd.tensor import Tensor
@@ -74,9 +74,8 @@ def run_backward(
     heapq.heapify(ready)
     push, pop = heapq.heappush, heapq.heappop
     last_inplace = inplace_clock.last
-    previous_mode = current_mode()
-    general = create_graph or previous_mode.anomaly or bool(node_captures)
-    set_mode(Mode(create_graph, previous_mode.anomaly, previous_mode))
+    general = create_graph or current_mode().anomaly or bool(node_captures)
+    enter_mode(grad_enabled=create_graph)
     try:
         node = None  # set when the next node to run skipped the heap
         while True:
@@ -140,7 +139,7 @@ def run_backward(
         results = grad = grad_output = None  # no stray references: _finish_leaves may keep these arrays
         return _finish_leaves(leaf_grads, leaf_captures, captured, inputs, create_graph, allow_unused)
     finally:
-        set_mode(previous_mode)
+        exit_mode()
 
 
 def _run_special(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd import anomaly
-from autograd.grad_mode import current_mode
+from autograd.grad_mode import current_mode, open_blocks
 from autograd.tensor import Tensor
 
 _new_node = object.__new__
@@ -112,8 +112,13 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
         """Run the op on `args` and, when any input requires grad, record it."""
         ctx = _new_node(cls)
         ctx.saved_tensors = ()
-        mode = current_mode()
-        grad_enabled = mode.grad_enabled
+        if open_blocks.count:  # some thread is in no_grad, enable_grad, detect_anomaly or backward
+            mode = current_mode()
+            grad_enabled = mode.grad_enabled
+            detecting = mode.anomaly
+        else:
+            grad_enabled = True
+            detecting = False
         # Unary and binary ops are nearly all ops: they skip the generic loop. An input's
         # edge is written out inline in each (see `input_edge`): this is the hot path.
         try:
@@ -157,7 +162,7 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
         except (ValueError, IndexError) as error:
             raise _named_error(cls, error, [arg.data if isinstance(arg, Tensor) else arg for arg in args]) from error
 
-        if mode.anomaly:
+        if detecting:
             ctx._site = anomaly.creation_site()
             anomaly.check_values(
                 cls.__name__,

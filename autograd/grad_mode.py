@@ -1,13 +1,14 @@
 """Recording modes, per thread as in PyTorch: whether ops are recorded, and anomaly detection.
 
 A thread (or asyncio task) starts with grad enabled and anomaly detection off, whatever other
-threads are doing. The modes live in one immutable object per block, held by a context variable:
-the per-op hot path reads them with one cached C call, and no thread can change another's.
+threads are doing. The modes live in one immutable object per block, held by a context variable, so no thread can
+change another's; the per-op hot path looks them up only while some thread has a block open.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -27,8 +28,47 @@ class Mode:
 
 
 _mode: ContextVar[Mode] = ContextVar("npgrad_mode", default=Mode(True, False))  # noqa: B039 (never modified)
-current_mode = _mode.get  # the hot path calls this directly
-set_mode = _mode.set
+current_mode = _mode.get
+_set_mode = _mode.set
+
+
+class _OpenBlocks:
+    """How many mode blocks are open, in all threads together. While none is, every thread is in
+    the default mode (grad enabled, no anomaly detection), so the per-op hot path reads this one
+    counter, as cheap as a global flag, and asks for its thread's mode only when it is not 0."""
+
+    __slots__ = ("count", "lock")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+
+open_blocks = _OpenBlocks()
+
+
+def enter_mode(grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
+    """Open a block in the current thread with these modes (None: keep the current value)."""
+    mode = current_mode()
+    with open_blocks.lock:
+        open_blocks.count += 1
+    _set_mode(
+        Mode(
+            mode.grad_enabled if grad_enabled is None else grad_enabled,
+            mode.anomaly if anomaly is None else anomaly,
+            mode,
+        )
+    )
+
+
+def exit_mode() -> None:
+    """Close the current thread's innermost block: restore the modes from before it."""
+    previous = current_mode().previous
+    if previous is None:
+        raise RuntimeError("no_grad/enable_grad/detect_anomaly: exited more often than entered in this thread")
+    _set_mode(previous)
+    with open_blocks.lock:
+        open_blocks.count -= 1
 
 
 class ModeSwitch:
@@ -40,15 +80,10 @@ class ModeSwitch:
     anomaly: bool | None = None
 
     def __enter__(self) -> None:
-        mode = current_mode()
-        grad_enabled = mode.grad_enabled if self.grad_enabled is None else self.grad_enabled
-        anomaly = mode.anomaly if self.anomaly is None else self.anomaly
-        set_mode(Mode(grad_enabled, anomaly, mode))
+        enter_mode(self.grad_enabled, self.anomaly)
 
     def __exit__(self, *exc: object) -> None:
-        previous = current_mode().previous
-        if previous is not None:
-            set_mode(previous)
+        exit_mode()
 
     def __call__(self, fn: F) -> F:
         switch = type(self)

@@ -720,3 +720,21 @@ def test_item02_a_view_does_not_keep_dead_views_alive():
         row += 1.0
     assert len(y.__dict__.get("_views", ())) <= 1
     np.testing.assert_array_equal(y.data, 1.0)
+
+
+def test_item03_the_open_block_count_returns_to_zero():
+    """The hot path trusts `open_blocks.count == 0` to mean "every thread is in the default mode"."""
+    from autograd.grad_mode import open_blocks
+
+    assert open_blocks.count == 0
+    x = Tensor([1.0], requires_grad=True)
+    with ag.no_grad():
+        assert open_blocks.count == 1
+        _in_thread(lambda: (x * 2).sum().backward())
+    assert open_blocks.count == 0
+    with pytest.raises(ZeroDivisionError), ag.detect_anomaly():
+        _in_thread(lambda: 1 / 0)
+    assert open_blocks.count == 0
+    with pytest.raises(RuntimeError, match="exited more often than entered"):
+        ag.no_grad().__exit__(None, None, None)
+    assert open_blocks.count == 0
