@@ -88,13 +88,14 @@ def rebase_after_write(base: Tensor, chain: tuple[Any, ...], old_base: Tensor | 
     """After a view of `base` (through `chain`; `base` itself when `chain` is empty) was
     overwritten in place by `value` (recorded): give `base` and all its views their new history.
     `old_base` is the base's value and history from before the write (None when `chain` is empty)."""
-    from autograd.ops.indexing import SetItem  # noqa: PLC0415 - ops import this module's users
-    from autograd.ops.shape import Reshape  # noqa: PLC0415
+    from autograd.ops.indexing import SetItem  # here, not at the top: the ops import this module
+    from autograd.ops.shape import Reshape
 
     if chain:
+        # Where each element of the view sits in the flattened base: the chain replayed on positions.
         positions = replay(np.arange(base.data.size).reshape(base.data.shape), chain)
-        flat = Reshape.apply(old_base, (-1,))
-        written = Reshape.apply(SetItem.apply(flat, value, positions), base.data.shape)
+        reshape = _untracked_apply[Reshape]
+        written = reshape(SetItem.apply(reshape(old_base, (-1,)), value, positions), base.data.shape)
         _adopt(base, written)
     for view in live_views(base):
         derived = base

@@ -738,3 +738,47 @@ def test_item03_the_open_block_count_returns_to_zero():
     with pytest.raises(RuntimeError, match="exited more often than entered"):
         ag.no_grad().__exit__(None, None, None)
     assert open_blocks.count == 0
+
+
+@pytest.mark.parametrize(
+    "make_view",
+    [
+        lambda y: y[1],
+        lambda y: y[::2, 1:],
+        lambda y: y[::-1, ::-2],
+        lambda y: y[:, None, 2],
+        lambda y: y.T[1:],
+        lambda y: y.reshape(2, 2, 3)[1].T,
+        lambda y: y.swapaxes(0, 1)[0],
+        lambda y: y.flatten()[3:9],
+        lambda y: y[...],
+    ],
+)
+def test_item02_writes_through_views_of_every_kind(make_view, finite_difference_grad):
+    rng = np.random.default_rng(2)
+    x = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    w = Tensor(rng.normal(), requires_grad=True)
+    weights = rng.normal(size=(4, 3))
+
+    def f(x, w):
+        y = x * 1.0
+        v = make_view(y)
+        before = ag.exp(v).sum()  # recorded before the write: sees the old values (Exp saves its output)
+        v *= w
+        v += x.sum()
+        return (y * weights).sum() + before + (v * v).sum()
+
+    f(x, w).backward()
+    expected = finite_difference_grad(f, [x, w])
+    np.testing.assert_allclose(x.grad.data, expected[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(w.grad.data, expected[1], rtol=1e-6, atol=1e-8)
+
+
+def test_item02_float32_views():
+    x = Tensor(np.array([1.0, 2.0, 3.0], dtype=np.float32), requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    v *= np.float32(3)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 36.0, 54.0])
+    assert x.grad.dtype == np.float32
