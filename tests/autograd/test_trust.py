@@ -782,3 +782,18 @@ def test_item02_float32_views():
     (y * y).sum().backward()
     np.testing.assert_allclose(x.grad.data, [2.0, 36.0, 54.0])
     assert x.grad.dtype == np.float32
+
+
+def test_fuzz_finding6_zero_d_grads_are_arrays_on_every_path():
+    x1 = Tensor(np.array(0.5), requires_grad=True)
+    (x1 - x1).sum().backward()  # two 0-d contributions summed
+    assert type(x1.grad.data) is np.ndarray
+    x1 = Tensor(np.array(1.6), requires_grad=True)
+    ((x1 * np.array(1.0)).sum() + (2.0**x1 * np.array(1.0)).sum()).backward()
+    assert type(x1.grad.data) is np.ndarray
+    (g,) = ag.grad((x1 * x1).sum() + x1, [x1], create_graph=True)
+    (h,) = ag.grad(g + g, [x1])
+    assert type(g.data) is np.ndarray and type(h.data) is np.ndarray
+    x1.grad = None
+    (x1 - x1 + x1 * 2).backward(create_graph=True)
+    assert type(x1.grad.data) is np.ndarray
