@@ -18,6 +18,7 @@ import numpy as np
 from autograd import anomaly
 from autograd.grad_mode import current_mode, open_blocks
 from autograd.tensor import Tensor
+from autograd.views import record_view
 
 _new_node = object.__new__
 # One counter orders node creation and in-place modifications. A node is always created
@@ -49,6 +50,9 @@ class Function:
     # Rarely set, so kept out of the slots that every node fills in.
     _hooks: dict[int, list[Any]] | None = None  # output index -> hooks of non-leaf tensors
     _site: str | None = None  # user code that created the op (under detect_anomaly)
+    # True for ops whose result can be a NumPy view of their first input (slicing, reshape,
+    # transpose, broadcast_to): `apply` records such views (see autograd/views.py).
+    _makes_views = False
 
     # `YourOp.apply(*args)`: run the op and record it; made for each class by `_make_apply`.
     apply: Callable[..., Any]
@@ -107,6 +111,8 @@ class Function:
 def _make_apply(cls: type[Function]) -> Callable[..., Any]:
     """`cls.apply`: a plain function per class (not a classmethod), so that Tensor operators
     can be bound to it directly, one Python call less on the hot path."""
+
+    makes_views = cls._makes_views
 
     def apply(*args: Any) -> Any:
         """Run the op on `args` and, when any input requires grad, record it."""
@@ -176,6 +182,8 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
                 outputs = _as_array(ctx, outputs)
             out = _new_tensor(Tensor)
             out.data = outputs
+            if makes_views:
+                record_view(args[0], out, (cls, args[1:]))
             if edge is None:
                 out.requires_grad = False
                 out.grad_fn = None

@@ -3,7 +3,8 @@
 `y[0:2]`, `y.reshape(3)`, `y.T` and `y.broadcast_to(...)` return Tensors whose arrays are NumPy
 views of `y`'s memory. Each such view remembers its base (the tensor whose memory it views, never
 itself a view) and the chain of view ops that leads from the base to it; the base keeps weak
-references to its views. An in-place write then keeps every one of them right:
+references to its views (recorded by `Function.apply` for ops that declare `_makes_views`).
+An in-place write then keeps every one of them right:
 
 * the base's history sees a write through a view: the base becomes its old value with the
   viewed region replaced by the view's new value (a Reshape of a SetItem on the flattened base,
@@ -21,7 +22,7 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
-_untracked_apply: dict[type, Any] = {}  # view op -> its plain `apply`, for replaying chains
+_ref = weakref.ref
 
 
 def memory_owner(array: np.ndarray) -> np.ndarray:
@@ -31,33 +32,30 @@ def memory_owner(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def makes_views(cls: type) -> type:
-    """Class decorator for ops whose result can be a NumPy view of their input: their `apply`
-    also records the view (only when the result really shares the input's memory)."""
-    plain_apply = cls.apply
-    _untracked_apply[cls] = plain_apply
-
-    def apply(x: Any, *args: Any) -> Any:
-        out = plain_apply(x, *args)
-        if isinstance(x, Tensor):
-            array = out.data
-            if array.base is not None and memory_owner(array) is memory_owner(x.data):
-                _record(x, out, (cls, args))
-        return out
-
-    apply.__qualname__ = plain_apply.__qualname__
-    apply.__doc__ = plain_apply.__doc__
-    cls.apply = staticmethod(apply)
-    return cls
-
-
-def _record(x: Tensor, view: Tensor, step: tuple[type, tuple[Any, ...]]) -> None:
-    base, chain = view_base(x)
-    view._view_base = (base, chain + (step,))
+def record_view(x: Any, view: Tensor, step: tuple[type, tuple[Any, ...]]) -> None:
+    """Called by the `apply` of ops that declare `_makes_views` (GetItem, Reshape, Transpose,
+    BroadcastTo): if `view`'s array is a NumPy view of input `x`'s memory, remember how it was
+    made from the base, and let the base know of it (a weak reference)."""
+    if not isinstance(x, Tensor):
+        return
+    viewed = view.data.base
+    data = x.data
+    if viewed is None or (viewed is not data and viewed is not data.base):
+        return  # a copy (advanced indexing, a reshape that had to copy)
+    recorded = x.__dict__.get("_view_base")
+    if recorded is None or memory_owner(recorded[0].data) is not memory_owner(data):
+        base, chain = x, ()
+    else:
+        base, chain = recorded
+    view.__dict__["_view_base"] = (base, chain + (step,))
     views = base.__dict__.get("_views")
     if views is None:
-        views = base._views = weakref.WeakSet()
-    views.add(view)
+        base.__dict__["_views"] = [_ref(view)]
+        return
+    views.append(_ref(view))
+    count = len(views)
+    if count >= 64 and not count & (count - 1):  # at powers of two: dead views go, in amortized O(1)
+        views[:] = [ref for ref in views if ref() is not None]
 
 
 def view_base(tensor: Tensor) -> tuple[Tensor, tuple[Any, ...]]:
@@ -70,11 +68,12 @@ def view_base(tensor: Tensor) -> tuple[Tensor, tuple[Any, ...]]:
 
 def live_views(base: Tensor) -> list[Tensor]:
     """The views of `base` still alive and still looking at its memory."""
-    views = base.__dict__.get("_views")
-    if not views:
+    refs = base.__dict__.get("_views")
+    if not refs:
         return []
     owner = memory_owner(base.data)
-    return [view for view in list(views) if memory_owner(view.data) is owner]
+    views = [ref() for ref in refs]
+    return [view for view in views if view is not None and memory_owner(view.data) is owner]
 
 
 def replay(array: np.ndarray, chain: tuple[Any, ...]) -> np.ndarray:
@@ -94,13 +93,13 @@ def rebase_after_write(base: Tensor, chain: tuple[Any, ...], old_base: Tensor | 
     if chain:
         # Where each element of the view sits in the flattened base: the chain replayed on positions.
         positions = replay(np.arange(base.data.size).reshape(base.data.shape), chain)
-        reshape = _untracked_apply[Reshape]
-        written = reshape(SetItem.apply(reshape(old_base, (-1,)), value, positions), base.data.shape)
+        flat = Reshape.apply(old_base, (-1,))
+        written = Reshape.apply(SetItem.apply(flat, value, positions), base.data.shape)
         _adopt(base, written)
     for view in live_views(base):
         derived = base
         for cls, args in view.__dict__["_view_base"][1]:
-            derived = _untracked_apply[cls](derived, *args)
+            derived = cls.apply(derived, *args)
         _adopt(view, derived)
 
 

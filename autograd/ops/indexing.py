@@ -12,7 +12,6 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.tensor import Tensor
-from autograd.views import makes_views
 
 
 def as_index(index: Any) -> Any:
@@ -32,9 +31,9 @@ def _is_basic(index: Any) -> bool:
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
-@makes_views
 class GetItem(Function):
     __slots__ = ("input_shape", "index")
+    _makes_views = True  # basic indexing returns a view of the input
 
     @staticmethod
     def forward(ctx, x, index):

@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 
 from autograd.function import Function
-from autograd.views import makes_views
 
 
-@makes_views
 class Reshape(Function):
     __slots__ = ("input_shape",)
+    _makes_views = True  # a view whenever NumPy can reshape without copying
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -26,9 +25,9 @@ class Reshape(Function):
         return np.reshape(grad_output, ctx.input_shape), None
 
 
-@makes_views
 class Transpose(Function):
     __slots__ = ("axes",)
+    _makes_views = True
 
     @staticmethod
     def forward(ctx, x, axes):
@@ -44,11 +43,11 @@ class Transpose(Function):
         return np.transpose(grad_output, inverse), None
 
 
-@makes_views
 class BroadcastTo(Function):
     """The engine sums the gradient back to the input's shape."""
 
     __slots__ = ()
+    _makes_views = True  # read-only, but it shows later writes into its base
 
     @staticmethod
     def forward(ctx, x, shape):
