@@ -74,7 +74,7 @@ def run_backward(
     heapq.heapify(ready)
     push, pop = heapq.heappush, heapq.heappop
     last_inplace = inplace_clock.last
-    general = create_graph or current_mode().anomaly or bool(node_captures)
+    general = create_graph or current_mode()[1] or bool(node_captures)
     enter_mode(grad_enabled=create_graph)
     try:
         node = None  # set when the next node to run skipped the heap
@@ -230,7 +230,7 @@ def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...
         results = node.backward(node, *grads)
     if type(results) is not tuple:
         results = (results,)
-    if current_mode().anomaly:
+    if current_mode()[1]:
         shapes = [getattr(a, "shape", ()) for a in node.inputs]
         anomaly.check_values(node.name, "backward", results, shapes, node._site)
     return results

@@ -118,10 +118,8 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
         """Run the op on `args` and, when any input requires grad, record it."""
         ctx = _new_node(cls)
         ctx.saved_tensors = ()
-        if open_blocks.count:  # some thread is in no_grad, enable_grad, detect_anomaly or backward
-            mode = current_mode()
-            grad_enabled = mode.grad_enabled
-            detecting = mode.anomaly
+        if open_blocks:  # some thread is in no_grad, enable_grad, detect_anomaly or backward
+            grad_enabled, detecting, _ = current_mode()
         else:
             grad_enabled = True
             detecting = False

@@ -1,14 +1,13 @@
 """Recording modes, per thread as in PyTorch: whether ops are recorded, and anomaly detection.
 
 A thread (or asyncio task) starts with grad enabled and anomaly detection off, whatever other
-threads are doing. The modes live in one immutable object per block, held by a context variable, so no thread can
-change another's; the per-op hot path looks them up only while some thread has a block open.
+threads are doing: the modes live in a context variable, and the per-op hot path looks them up
+only while some thread has a block open.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -16,59 +15,34 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Mode:
-    """The modes of one block: never modified, replaced by a new `Mode` when a block is entered."""
-
-    __slots__ = ("grad_enabled", "anomaly", "previous")
-
-    def __init__(self, grad_enabled: bool, anomaly: bool, previous: Mode | None = None) -> None:
-        self.grad_enabled = grad_enabled
-        self.anomaly = anomaly
-        self.previous = previous  # the mode to restore when the block exits
-
-
-_mode: ContextVar[Mode] = ContextVar("npgrad_mode", default=Mode(True, False))  # noqa: B039 (never modified)
-current_mode = _mode.get
+# The modes of one block: (grad_enabled, anomaly, the mode to restore when the block exits).
+# A plain tuple, never modified: entering a block sets a new one, so no thread can change another's.
+Mode = tuple
+_DEFAULT: Mode = (True, False, None)
+_mode: ContextVar[Mode] = ContextVar("npgrad_mode", default=_DEFAULT)
+current_mode = _mode.get  # current_mode()[0]: grad enabled; [1]: anomaly detection
 _set_mode = _mode.set
 
-
-class _OpenBlocks:
-    """How many mode blocks are open, in all threads together. While none is, every thread is in
-    the default mode (grad enabled, no anomaly detection), so the per-op hot path reads this one
-    counter, as cheap as a global flag, and asks for its thread's mode only when it is not 0."""
-
-    __slots__ = ("count", "lock")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
-
-
-open_blocks = _OpenBlocks()
+# One entry per mode block open in any thread (list.append and list.pop are atomic under the
+# GIL). While it is empty every thread is in the default mode, so the per-op hot path tests
+# this list, as cheap as a global flag, and looks up its thread's mode only when it is not.
+open_blocks: list[None] = []
 
 
 def enter_mode(grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
     """Open a block in the current thread with these modes (None: keep the current value)."""
     mode = current_mode()
-    with open_blocks.lock:
-        open_blocks.count += 1
-    _set_mode(
-        Mode(
-            mode.grad_enabled if grad_enabled is None else grad_enabled,
-            mode.anomaly if anomaly is None else anomaly,
-            mode,
-        )
-    )
+    open_blocks.append(None)
+    _set_mode((mode[0] if grad_enabled is None else grad_enabled, mode[1] if anomaly is None else anomaly, mode))
 
 
 def exit_mode() -> None:
     """Close the current thread's innermost block: restore the modes from before it."""
-    previous = current_mode().previous
+    previous = current_mode()[2]
     if previous is None:
         raise RuntimeError("no_grad/enable_grad/detect_anomaly: exited more often than entered in this thread")
     _set_mode(previous)
-    with open_blocks.lock:
-        open_blocks.count -= 1
+    open_blocks.pop()
 
 
 class ModeSwitch:
@@ -110,4 +84,4 @@ class enable_grad(ModeSwitch):
 
 def is_grad_enabled() -> bool:
     """True when ops are being recorded in this thread."""
-    return current_mode().grad_enabled
+    return current_mode()[0]

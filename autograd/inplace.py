@@ -49,7 +49,7 @@ def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
     every view of that memory: see autograd/views.py)."""
     base, chain = view_base(tensor)
     other_requires_grad = any(isinstance(a, Tensor) and a.requires_grad for a in args)
-    record = current_mode().grad_enabled and (tensor.requires_grad or other_requires_grad or base.requires_grad)
+    record = current_mode()[0] and (tensor.requires_grad or other_requires_grad or base.requires_grad)
     if record:
         _check_recordable(tensor, op, base, chain)
     if not tensor.data.flags.writeable:

@@ -26,6 +26,8 @@ class Tensor:
     name: str | None = None
     _output_nr = 0  # which output of grad_fn this tensor is
     _hooks: list[Callable[[Tensor], Tensor | None]] | None = None  # leaf grad hooks
+    _view_base: tuple[Tensor, tuple[Any, ...]] | None = None  # a view's base and view ops (autograd/views.py)
+    _views: list[Any] | None = None  # a base's views, weakly held
 
     def __init__(
         self,

@@ -42,15 +42,15 @@ def record_view(x: Any, view: Tensor, step: tuple[type, tuple[Any, ...]]) -> Non
     data = x.data
     if viewed is None or (viewed is not data and viewed is not data.base):
         return  # a copy (advanced indexing, a reshape that had to copy)
-    recorded = x.__dict__.get("_view_base")
+    recorded = x._view_base
     if recorded is None or memory_owner(recorded[0].data) is not memory_owner(data):
         base, chain = x, ()
     else:
         base, chain = recorded
-    view.__dict__["_view_base"] = (base, chain + (step,))
-    views = base.__dict__.get("_views")
+    view._view_base = (base, chain + (step,))
+    views = base._views
     if views is None:
-        base.__dict__["_views"] = [_ref(view)]
+        base._views = [_ref(view)]
         return
     views.append(_ref(view))
     count = len(views)
@@ -60,7 +60,7 @@ def record_view(x: Any, view: Tensor, step: tuple[type, tuple[Any, ...]]) -> Non
 
 def view_base(tensor: Tensor) -> tuple[Tensor, tuple[Any, ...]]:
     """(base, chain of view ops) of a view whose memory is still its base's; (tensor, ()) otherwise."""
-    recorded = tensor.__dict__.get("_view_base")
+    recorded = tensor._view_base
     if recorded is not None and memory_owner(recorded[0].data) is memory_owner(tensor.data):
         return recorded
     return tensor, ()
@@ -68,7 +68,7 @@ def view_base(tensor: Tensor) -> tuple[Tensor, tuple[Any, ...]]:
 
 def live_views(base: Tensor) -> list[Tensor]:
     """The views of `base` still alive and still looking at its memory."""
-    refs = base.__dict__.get("_views")
+    refs = base._views
     if not refs:
         return []
     owner = memory_owner(base.data)
@@ -98,7 +98,7 @@ def rebase_after_write(base: Tensor, chain: tuple[Any, ...], old_base: Tensor | 
         _adopt(base, written)
     for view in live_views(base):
         derived = base
-        for cls, args in view.__dict__["_view_base"][1]:
+        for cls, args in view._view_base[1]:
             derived = cls.apply(derived, *args)
         _adopt(view, derived)
 

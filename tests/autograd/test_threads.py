@@ -135,18 +135,18 @@ def test_item03_mode_switches_are_reentrant_and_restore_after_exceptions():
 
 
 def test_item03_the_open_block_count_returns_to_zero():
-    """The hot path trusts `open_blocks.count == 0` to mean "every thread is in the default mode"."""
+    """The hot path trusts `open_blocks` being empty to mean "every thread is in the default mode"."""
     from autograd.grad_mode import open_blocks
 
-    assert open_blocks.count == 0
+    assert len(open_blocks) == 0
     x = Tensor([1.0], requires_grad=True)
     with ag.no_grad():
-        assert open_blocks.count == 1
+        assert len(open_blocks) == 1
         _in_thread(lambda: (x * 2).sum().backward())
-    assert open_blocks.count == 0
+    assert len(open_blocks) == 0
     with pytest.raises(ZeroDivisionError), ag.detect_anomaly():
         _in_thread(lambda: 1 / 0)
-    assert open_blocks.count == 0
+    assert len(open_blocks) == 0
     with pytest.raises(RuntimeError, match="exited more often than entered"):
         ag.no_grad().__exit__(None, None, None)
-    assert open_blocks.count == 0
+    assert len(open_blocks) == 0

@@ -201,7 +201,7 @@ def test_item02_a_base_does_not_keep_dead_views_alive():
     y = Tensor(np.zeros((1000, 3)))
     for row in y:
         row += 1.0
-    refs = y.__dict__["_views"]
+    refs = y._views
     assert len(refs) < 128  # dead views are dropped as the list grows
     assert sum(ref() is not None for ref in refs) <= 1  # only `row`, the last one, is alive
     np.testing.assert_array_equal(y.data, 1.0)
