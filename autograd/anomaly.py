@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from autograd.grad_mode import state
-
-F = TypeVar("F", bound=Callable[..., Any])
+from autograd.grad_mode import ModeSwitch
 
 # Frames inside these folders are the engine's own; the creation site is the first frame
 # outside them, i.e. the line of user code that called the op.
@@ -22,28 +19,14 @@ _ENGINE_DIRS = tuple(
 )
 
 
-class detect_anomaly:
+class detect_anomaly(ModeSwitch):
     """Raise FloatingPointError at the first op whose forward or backward makes NaN or inf.
 
-    While active, every op remembers the line of user code that created it, so the error
-    can point there. Usable as a context manager or a decorator.
+    While active (in this thread), every op remembers the line of user code that created it,
+    so the error can point there. Usable as a context manager or a decorator.
     """
 
-    def __enter__(self) -> None:
-        # A stack, so that one instance can be entered again inside itself.
-        self.__dict__.setdefault("_previous", []).append(state.anomaly)
-        state.anomaly = True
-
-    def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._previous.pop()
-
-    def __call__(self, fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly():
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+    anomaly = True
 
 
 def creation_site() -> str:

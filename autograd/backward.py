@@ -19,9 +19,9 @@ import numpy as np
 
 from autograd import anomaly
 from autograd.function import input_edge
-from autograd.grad_mode import state
+from autograd.grad_mode import current_mode, enter_mode, exit_mode
 from autograd.hooks import call_hooks, run_tensor_hooks
-from autograd.inplace import buffer_version
+from autograd.inplace import buffer_version, inplace_clock
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
@@ -45,8 +45,10 @@ def run_backward(
     pending: dict[Any, Any] = {}
     leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
     root_nodes = []
-    for root, grad in zip(roots, root_grads):
-        grad = _root_grad(root, grad, create_graph)
+    for position, (root, grad) in enumerate(zip(roots, root_grads)):
+        grad = _root_grad(
+            root, grad, create_graph, "backward: grad" if inputs is None else f"grad: grad_outputs[{position}]"
+        )
         edge = input_edge(root)
         if root.grad_fn is None:
             _add_leaf_grad(leaf_grads, root, grad)
@@ -71,10 +73,9 @@ def run_backward(
     ready = [(-node._seq, node) for node in root_nodes]
     heapq.heapify(ready)
     push, pop = heapq.heappush, heapq.heappop
-    last_inplace = state.last_inplace
-    general = create_graph or state.anomaly or bool(node_captures)
-    previous_mode = state.grad_enabled
-    state.grad_enabled = create_graph
+    last_inplace = inplace_clock.last
+    general = create_graph or current_mode()[1] or bool(node_captures)
+    enter_mode(grad_enabled=create_graph)
     try:
         node = None  # set when the next node to run skipped the heap
         while True:
@@ -138,7 +139,7 @@ def run_backward(
         results = grad = grad_output = None  # no stray references: _finish_leaves may keep these arrays
         return _finish_leaves(leaf_grads, leaf_captures, captured, inputs, create_graph, allow_unused)
     finally:
-        state.grad_enabled = previous_mode
+        exit_mode()
 
 
 def _run_special(
@@ -167,7 +168,7 @@ def _run_special(
             captured[position] = grad_output if grads is None else grads[output_nr]
     if node.inputs is None:
         _raise_freed(node)
-    if state.last_inplace > node._seq:
+    if inplace_clock.last > node._seq:
         _check_saved_versions(node)
     return _run_node(node, [grad_output] if grads is None else grads, create_graph)
 
@@ -205,7 +206,8 @@ def _conform(grad: Any, arg: Tensor, node: Any, create_graph: bool) -> Any:
         grad = np.asarray(grad)
         grad = Tensor(grad) if create_graph else grad
     shape = arg.data.shape
-    return grad if grad.shape == shape else _fit_to_shape(grad, shape, node, arg)
+    grad = grad if grad.shape == shape else _fit_to_shape(grad, shape, node, arg)
+    return np.asarray(grad) if isinstance(grad, np.generic) else grad  # a full reduction gives a NumPy scalar
 
 
 def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
@@ -228,7 +230,7 @@ def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...
         results = node.backward(node, *grads)
     if type(results) is not tuple:
         results = (results,)
-    if state.anomaly:
+    if current_mode()[1]:
         shapes = [getattr(a, "shape", ()) for a in node.inputs]
         anomaly.check_values(node.name, "backward", results, shapes, node._site)
     return results
@@ -312,22 +314,41 @@ def _raise_modified(node: Any, what: str) -> None:
     )
 
 
-def _root_grad(root: Tensor, grad: Any, create_graph: bool) -> Any:
+def _root_grad(root: Tensor, grad: Any, create_graph: bool, what: str = "backward: grad") -> Any:
+    """The gradient that starts the pass at `root`. Under create_graph a Tensor that requires
+    grad is used as it is, so that the results depend on it in the graph (as in PyTorch)."""
     if not root.requires_grad:
         raise RuntimeError("backward: the tensor does not require grad and has no grad_fn, so it has no graph")
+    dtype = root.data.dtype
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
                 f"backward: a gradient can be created implicitly only for a single-element output, but this one "
                 f"has shape {root.shape}; pass grad= of that shape"
             )
-        grad = np.empty(root.data.shape, root.data.dtype)
+        if dtype.kind == "c":
+            raise RuntimeError(
+                "backward: a gradient can be created implicitly only for a real output, not a complex one"
+            )
+        grad = np.empty(root.data.shape, dtype)
         grad.fill(1)  # np.ones without its Python layer
-    else:
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
-        if grad.shape != root.data.shape:
-            raise RuntimeError(f"backward: grad has shape {grad.shape} but the output has shape {root.shape}")
-        grad = grad.copy()
+        return Tensor(grad) if create_graph else grad
+    value = grad.data if isinstance(grad, Tensor) else grad
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"{what} must be a Tensor or array of shape {root.shape}: {error}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{what} must be a numeric Tensor or array of shape {root.shape}, got {type(value).__name__} {value!r:.60}"
+        )
+    if array.dtype.kind == "c" and dtype.kind != "c":
+        raise TypeError(f"{what} is complex ({array.dtype}) but the output is real ({dtype}); pass a real gradient")
+    if array.shape != root.data.shape:
+        raise RuntimeError(f"{what} has shape {array.shape} but the output has shape {root.shape}")
+    if create_graph and isinstance(grad, Tensor) and grad.requires_grad:
+        return grad if array.dtype == dtype else grad.astype(dtype)
+    grad = array.astype(dtype)  # always a copy: the engine may hand it out as a .grad
     return Tensor(grad) if create_graph else grad
 
 
@@ -350,7 +371,14 @@ def _finish_leaves(
     """Run leaf hooks, then accumulate into `.grad` (backward) or return the grads (ag.grad)."""
     for key, (leaf, grad) in leaf_grads.items():
         if leaf._hooks:
-            grad = call_hooks(leaf._hooks, grad, create_graph)
+            grad = call_hooks(leaf._hooks, grad, create_graph, leaf)
+        if isinstance(grad, np.generic):  # the sum of two 0-d arrays is a NumPy scalar
+            grad = np.asarray(grad)
+        if grad.dtype.kind == "c" and leaf.data.dtype.kind != "c":
+            raise TypeError(
+                f"backward: the gradient of a real leaf of shape {leaf.shape} came out complex ({grad.dtype}): "
+                "complex numbers entered the graph; complex autograd is not supported"
+            )
         if inputs is not None:
             if key in leaf_captures:
                 captured[leaf_captures[key]] = grad
@@ -363,7 +391,7 @@ def _finish_leaves(
             grad = grad.astype(leaf.data.dtype)
         elif not _unshared(grad):
             grad = grad.copy()  # never hand out memory that anything else can see or change
-        leaf.grad = _grad_tensor(grad if leaf.grad is None else leaf.grad.data + grad)
+        leaf.grad = _grad_tensor(grad if leaf.grad is None else np.asarray(leaf.grad.data + grad))
     if inputs is None:
         return None
     results = []
@@ -375,8 +403,10 @@ def _finish_leaves(
                     "pass allow_unused=True to get None for it"
                 )
             results.append(None)
-        else:
-            results.append(grad if isinstance(grad, Tensor) else Tensor(grad))
+        elif isinstance(grad, Tensor):
+            results.append(grad)
+        else:  # writable and not a view of anything the caller can see, as `.grad` is
+            results.append(_grad_tensor(np.array(grad) if not _unshared(grad) else np.asarray(grad)))
     return tuple(results)
 
 

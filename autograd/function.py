@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from autograd import anomaly
-from autograd.grad_mode import state
+from autograd.grad_mode import current_mode, open_blocks
 from autograd.tensor import Tensor
+from autograd.views import record_view
 
 _new_node = object.__new__
 # One counter orders node creation and in-place modifications. A node is always created
@@ -49,6 +50,9 @@ class Function:
     # Rarely set, so kept out of the slots that every node fills in.
     _hooks: dict[int, list[Any]] | None = None  # output index -> hooks of non-leaf tensors
     _site: str | None = None  # user code that created the op (under detect_anomaly)
+    # True for ops whose result can be a NumPy view of their first input (slicing, reshape,
+    # transpose, broadcast_to): `apply` records such views (see autograd/views.py).
+    _makes_views = False
 
     # `YourOp.apply(*args)`: run the op and record it; made for each class by `_make_apply`.
     apply: Callable[..., Any]
@@ -95,7 +99,9 @@ class Function:
         for arg in args:
             if isinstance(arg, Tensor):
                 return cls.apply(*args)
-        return cls.forward(_new_node(cls), *args)
+        ctx = _new_node(cls)
+        ctx._edges = (None,) * len(args)  # nothing needs a gradient
+        return cls.forward(ctx, *args)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -116,11 +122,17 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
     """`cls.apply`: a plain function per class (not a classmethod), so that Tensor operators
     can be bound to it directly, one Python call less on the hot path."""
 
+    makes_views = cls._makes_views
+
     def apply(*args: Any) -> Any:
         """Run the op on `args` and, when any input requires grad, record it."""
         ctx = _new_node(cls)
         ctx.saved_tensors = ()
-        grad_enabled = state.grad_enabled
+        if open_blocks:  # some thread is in no_grad, enable_grad, detect_anomaly or backward
+            grad_enabled, detecting, _ = current_mode()
+        else:
+            grad_enabled = True
+            detecting = False
         # Unary and binary ops are nearly all ops: they skip the generic loop. An input's
         # edge is written out inline in each (see `input_edge`): this is the hot path.
         try:
@@ -164,7 +176,7 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
         except (ValueError, IndexError) as error:
             raise _named_error(cls, error, [arg.data if isinstance(arg, Tensor) else arg for arg in args]) from error
 
-        if state.anomaly:
+        if detecting:
             ctx._site = anomaly.creation_site()
             anomaly.check_values(
                 cls.__name__,
@@ -178,6 +190,8 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
                 outputs = _as_array(ctx, outputs)
             out = _new_tensor(Tensor)
             out.data = outputs
+            if makes_views:
+                record_view(args[0], out, (cls, args[1:]))
             if edge is None:
                 out.requires_grad = False
                 out.grad_fn = None

@@ -1,42 +1,63 @@
-"""Global recording state: whether ops are recorded, anomaly detection, the latest in-place op."""
+"""Recording modes, per thread as in PyTorch: whether ops are recorded, and anomaly detection.
+
+A thread (or asyncio task) starts with grad enabled and anomaly detection off, whatever other
+threads are doing: the modes live in a context variable, and the per-op hot path looks them up
+only while some thread has a block open.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    """One shared, slotted object so that the hot path reads each flag in one lookup."""
+# The modes of one block: (grad_enabled, anomaly, the mode to restore when the block exits).
+# A plain tuple, never modified: entering a block sets a new one, so no thread can change another's.
+Mode = tuple
+_DEFAULT: Mode = (True, False, None)
+_mode: ContextVar[Mode] = ContextVar("npgrad_mode", default=_DEFAULT)
+current_mode = _mode.get  # current_mode()[0]: grad enabled; [1]: anomaly detection
+_set_mode = _mode.set
 
-    __slots__ = ("grad_enabled", "anomaly", "last_inplace")
-
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
-        # The sequence number (see Function) of the latest in-place modification: a node
-        # created after it cannot have seen a modified input, so backward checks nothing.
-        self.last_inplace = 0
-
-
-state = _State()
+# One entry per mode block open in any thread (list.append and list.pop are atomic under the
+# GIL). While it is empty every thread is in the default mode, so the per-op hot path tests
+# this list, as cheap as a global flag, and looks up its thread's mode only when it is not.
+open_blocks: list[None] = []
 
 
-class _GradModeSwitch:
-    """Context manager and decorator that sets `grad_enabled` and restores it on exit."""
+def enter_mode(grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
+    """Open a block in the current thread with these modes (None: keep the current value)."""
+    mode = current_mode()
+    open_blocks.append(None)
+    _set_mode((mode[0] if grad_enabled is None else grad_enabled, mode[1] if anomaly is None else anomaly, mode))
 
-    enabled = True
+
+def exit_mode() -> None:
+    """Close the current thread's innermost block: restore the modes from before it."""
+    previous = current_mode()[2]
+    if previous is None:
+        raise RuntimeError("no_grad/enable_grad/detect_anomaly: exited more often than entered in this thread")
+    _set_mode(previous)
+    open_blocks.pop()
+
+
+class ModeSwitch:
+    """Context manager and decorator that sets the modes its class names for the current thread,
+    and restores them on exit. One instance can be entered again inside itself, and used by
+    several threads at once: what to restore is kept per thread, not on the instance."""
+
+    grad_enabled: bool | None = None  # None: keep the current value
+    anomaly: bool | None = None
 
     def __enter__(self) -> None:
-        # A stack, so that one instance can be entered again inside itself.
-        self.__dict__.setdefault("_previous", []).append(state.grad_enabled)
-        state.grad_enabled = self.enabled
+        enter_mode(self.grad_enabled, self.anomaly)
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._previous.pop()
+        exit_mode()
 
     def __call__(self, fn: F) -> F:
         switch = type(self)
@@ -49,18 +70,18 @@ class _GradModeSwitch:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeSwitch):
+class no_grad(ModeSwitch):
     """Record nothing inside: `with ag.no_grad():` or `@ag.no_grad()`."""
 
-    enabled = False
+    grad_enabled = False
 
 
-class enable_grad(_GradModeSwitch):
+class enable_grad(ModeSwitch):
     """Record again inside a `no_grad` block."""
 
-    enabled = True
+    grad_enabled = True
 
 
 def is_grad_enabled() -> bool:
-    """True when ops are being recorded."""
-    return state.grad_enabled
+    """True when ops are being recorded in this thread."""
+    return current_mode()[0]

@@ -13,13 +13,32 @@ import numpy as np
 from autograd.tensor import Tensor
 
 
-def call_hooks(hooks: list[Any], grad: Any, create_graph: bool) -> Any:
+def call_hooks(hooks: list[Any], grad: Any, create_graph: bool, tensor: Any) -> Any:
+    """Run `hooks` in order on a gradient; a returned Tensor or array replaces it, and must
+    keep its shape. `tensor` (a leaf, or a description of a non-leaf) names it in errors."""
     for hook in hooks:
         as_tensor = grad if isinstance(grad, Tensor) else Tensor(grad)
         replaced = hook(as_tensor)
-        if replaced is not None:
-            grad = replaced if create_graph else np.asarray(getattr(replaced, "data", replaced))
+        if replaced is None:
+            continue
+        if not isinstance(replaced, (Tensor, np.ndarray)):
+            name = getattr(hook, "__qualname__", type(hook).__name__)
+            raise TypeError(
+                f"hook {name} returned a {type(replaced).__name__}; a gradient hook must return a Tensor or None"
+            )
+        if replaced.shape != as_tensor.shape:
+            what = tensor if isinstance(tensor, str) else _describe(tensor)
+            raise RuntimeError(
+                f"hook has changed the size of value: the gradient of {what} has shape {as_tensor.shape}, "
+                f"the hook returned shape {replaced.shape}"
+            )
+        grad = replaced if create_graph else np.asarray(getattr(replaced, "data", replaced))
     return grad
+
+
+def _describe(tensor: Tensor) -> str:
+    named = f" {tensor.name!r}" if tensor.name is not None else ""
+    return f"the leaf tensor{named} of shape {tensor.shape}"
 
 
 class _RetainGrad:
@@ -45,7 +64,8 @@ def run_tensor_hooks(node: Any, grads: list[Any], create_graph: bool) -> None:
         ordered = [h for h in hooks if not isinstance(h, _RetainGrad)] + [
             h for h in hooks if isinstance(h, _RetainGrad)
         ]
-        grads[output_nr] = call_hooks(ordered, grads[output_nr], create_graph)
+        what = f"output {output_nr} of {node.name}" if len(grads) > 1 else f"the output of {node.name}"
+        grads[output_nr] = call_hooks(ordered, grads[output_nr], create_graph, what)
 
 
 def register_tensor_hook(tensor: Tensor, hook: Callable[[Tensor], Any] | None) -> Callable[[], None]:

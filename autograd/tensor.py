@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from copy import deepcopy
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,8 @@ class Tensor:
     name: str | None = None
     _output_nr = 0  # which output of grad_fn this tensor is
     _hooks: list[Callable[[Tensor], Tensor | None]] | None = None  # leaf grad hooks
+    _view_base: tuple[Tensor, tuple[Any, ...]] | None = None  # a view's base and view ops (autograd/views.py)
+    _views: list[Any] | None = None  # a base's views, weakly held
 
     def __init__(
         self,
@@ -39,6 +42,8 @@ class Tensor:
             array = data.data
         elif isinstance(data, (np.ndarray, np.generic)):
             array = np.asarray(data)
+            if array.dtype.kind not in "biufc":  # object, string, date or void arrays
+                raise TypeError(f"Tensor: cannot make a numeric tensor from an array of dtype {array.dtype}")
         else:
             try:
                 array = np.asarray(data)
@@ -96,10 +101,10 @@ class Tensor:
         return Transpose.apply(self, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set `requires_grad` on a leaf; only floating-point tensors can require grad."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        """Set `requires_grad` on a leaf; only real floating-point tensors can require grad."""
+        if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {self.data.dtype}; "
+                f"only real floating-point tensors can require grad, got dtype {self.data.dtype}; "
                 "convert first, e.g. Tensor(x, dtype=np.float64, requires_grad=True)"
             )
         if self.grad_fn is not None and not requires_grad:
@@ -158,6 +163,26 @@ class Tensor:
     def tolist(self) -> Any:
         """The data as nested Python lists."""
         return self.data.tolist()
+
+    def __reduce__(self) -> Any:
+        """Pickle and copy keep the data, `requires_grad` and the name, never the history: an
+        unpickled tensor is a leaf (as in PyTorch)."""
+        return _rebuild_tensor, (self.data, self.requires_grad, self.name)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A leaf's independent copy, its `.grad` included; a non-leaf refuses, as in PyTorch:
+        copying it would copy its whole graph."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol; "
+                f"this one (shape {self.shape}) was made by {type(self.grad_fn).__name__}: use t.detach().copy()"
+            )
+        rebuild, args = self.__reduce__()[:2]  # a subclass's own (nn.Parameter keeps its name rules)
+        copied = rebuild(*deepcopy(args, memo))
+        memo[id(self)] = copied
+        if self.grad is not None:
+            copied.grad = deepcopy(self.grad, memo)
+        return copied
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, like PyTorch)."""
@@ -402,6 +427,11 @@ class Tensor:
 
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
+
+
+def _rebuild_tensor(data: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
+    """What an unpickled Tensor is made by (see `Tensor.__reduce__`)."""
+    return Tensor(data, requires_grad=requires_grad, name=name)
 
 
 # The ops and helpers used by the methods above. They import Tensor themselves, so they

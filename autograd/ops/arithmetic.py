@@ -36,13 +36,15 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """a * b, broadcasting: the gradient is g * b for a and g * a for b."""
+    """a * b. Each operand is saved only when the other needs a gradient (as PyTorch), so that
+    `y * 2.0` leaves `y` free to be modified in place."""
 
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.saved_tensors = (a, b)
+        a_edge, b_edge = ctx._edges
+        ctx.saved_tensors = (None if b_edge is None else a, None if a_edge is None else b)
         return a * b
 
     @staticmethod
@@ -53,22 +55,22 @@ class Mul(Function):
 
 
 class Div(Function):
-    """a / b, broadcasting: the gradient is g / b for a and -g * a / b² for b."""
+    """a / b: d/da = 1/b; d/db = -a/b². Saves its inputs, not its output (as PyTorch), so that
+    the result can be modified in place and `y /= b` differentiates twice."""
 
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a / b
-        ctx.saved_tensors = (b, out)
-        return out
+        ctx.saved_tensors = (a, b)
+        return a / b
 
     @staticmethod
     def backward(ctx, grad_output):
-        b, out = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
         grad_a = grad_output / b
-        return grad_a if needs_a else None, -grad_a * out if needs_b else None
+        return grad_a if needs_a else None, -grad_a * (a / b) if needs_b else None
 
 
 class Neg(Function):
@@ -86,23 +88,23 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """x ** p: d/dx = p x^(p-1); d/dp = x^p log x (taken as 0 where x <= 0)."""
+    """x ** p: d/dx = p x^(p-1); d/dp = x^p log x (taken as 0 where x <= 0). Saves its inputs,
+    not its output, so that the result can be modified in place."""
 
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, p):
-        out = x**p  # the operator takes NumPy's fast paths for p = 2, 0.5, -1
-        ctx.saved_tensors = (x, p, out)
-        return out
+        ctx.saved_tensors = (x, p)
+        return x**p  # the operator takes NumPy's fast paths for p = 2, 0.5, -1
 
     @staticmethod
     def backward(ctx, grad_output):
-        x, p, out = ctx.saved_tensors
+        x, p = ctx.saved_tensors
         needs_x, needs_p = ctx.needs_input_grad
         grad_x = grad_output * p * x ** (p - 1) if needs_x else None
         grad_p = None
         if needs_p:
             positive = np.asarray(x > 0)
-            grad_p = grad_output * out * np.log(np.where(positive, x, 1.0)) * positive
+            grad_p = grad_output * x**p * np.log(np.where(positive, x, 1.0)) * positive
         return grad_x, grad_p

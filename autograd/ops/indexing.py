@@ -35,6 +35,7 @@ class GetItem(Function):
     """x[index], basic or advanced: the gradient is scattered back, repeated indices adding up."""
 
     __slots__ = ("input_shape", "index")
+    _makes_views = True  # basic indexing returns a view of the input
 
     @staticmethod
     def forward(ctx, x, index):
@@ -83,7 +84,7 @@ class SetItem(Function):
     """x with x[index] replaced by value: x's gradient is zero there, value's is the slice.
     Where an index repeats, only the write that NumPy kept (the last) gets a gradient."""
 
-    __slots__ = ("index", "survived")
+    __slots__ = ("index", "survived", "value_shape")
 
     @staticmethod
     def forward(ctx, x, value, index):
@@ -94,6 +95,7 @@ class SetItem(Function):
         ctx.saved_tensors = (kept,)
         ctx.index = index
         ctx.survived = None if _is_basic(index) else _surviving_writes(np.shape(x), index)
+        ctx.value_shape = np.shape(value)
         return out
 
     @staticmethod
@@ -102,4 +104,11 @@ class SetItem(Function):
         grad_value = grad_output[ctx.index]
         if ctx.survived is not None:
             grad_value = grad_value * ctx.survived
+        extra = len(ctx.value_shape) - grad_value.ndim
+        if extra > 0:  # NumPy drops a value's leading size-1 axes: sum to the rest, then put them back
+            kept_shape = ctx.value_shape[extra:]
+            summed = tuple(i for i, n in enumerate(kept_shape) if n == 1 and grad_value.shape[i] != 1)
+            if summed:
+                grad_value = grad_value.sum(axis=summed, keepdims=True)
+            grad_value = grad_value.reshape(ctx.value_shape)
         return grad_output * kept, grad_value, None

@@ -99,8 +99,16 @@ def _tie_shares(x, extreme, axis):
 
 
 def _check_reducible(name, x, axis):
-    if x.size == 0:
-        raise ValueError(f"cannot take the {name} of an empty tensor of shape {x.shape} (no identity)")
+    """max and min have no identity: reducing over an axis of length 0 is undefined (NumPy and
+    PyTorch raise too), but an empty tensor reduced over non-empty axes gives an empty result."""
+    if x.size == 0 and any(x.shape[a] == 0 for a in _reduced_axes(x, axis)):
+        raise ValueError(
+            f"cannot take the {name} over an axis of length 0 (shape {x.shape}, axis={axis}): it has no identity"
+        )
+
+
+def _reduced_axes(x, axis):
+    return range(x.ndim) if axis is None else np.atleast_1d(axis)
 
 
 class LogSumExp(Function):
@@ -110,9 +118,10 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        shift = np.max(x, axis=axis, keepdims=True)
+        shift = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # -inf over an empty axis
         shift = np.where(np.isfinite(shift), shift, 0.0)
-        out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+        with np.errstate(divide="ignore"):  # log(0) = -inf: all of x is -inf, or the axis is empty
+            out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
         if not keepdims:
             out = np.squeeze(out, axis=axis)
         ctx.saved_tensors = (x, out)
@@ -127,11 +136,12 @@ class LogSumExp(Function):
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
-    """Variance with NumPy's default ddof=0, built from differentiable ops."""
+    """Variance with NumPy's default ddof=0, built from differentiable ops; inf (NumPy's and
+    PyTorch's answer) when ddof leaves no degrees of freedom."""
     centred = x - x.mean(axis=axis, keepdims=True)
-    axes = range(x.ndim) if axis is None else np.atleast_1d(axis)
-    count = int(np.prod([x.shape[a] for a in axes]))
-    return (centred * centred).sum(axis=axis, keepdims=keepdims) / (count - ddof)
+    count = int(np.prod([x.shape[a] for a in _reduced_axes(x, axis)]))
+    squares = (centred * centred).sum(axis=axis, keepdims=keepdims)
+    return squares / (count - ddof) if count > ddof else squares * np.inf
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -15,6 +15,7 @@ class Reshape(Function):
     """The same entries in a new shape: the gradient is reshaped back."""
 
     __slots__ = ("input_shape",)
+    _makes_views = True  # a view whenever NumPy can reshape without copying
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -30,6 +31,7 @@ class Transpose(Function):
     """The axes permuted (None: reversed): the gradient is permuted back."""
 
     __slots__ = ("axes",)
+    _makes_views = True
 
     @staticmethod
     def forward(ctx, x, axes):
@@ -49,6 +51,7 @@ class BroadcastTo(Function):
     """The engine sums the gradient back to the input's shape."""
 
     __slots__ = ()
+    _makes_views = True  # read-only, but it shows later writes into its base
 
     @staticmethod
     def forward(ctx, x, shape):

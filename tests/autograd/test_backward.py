@@ -4,13 +4,16 @@ deep and wide graphs, tie rules and matmul shapes."""
 from __future__ import annotations
 
 import gc
-import time
+import heapq
+import sys
 import weakref
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import autograd as ag
+import autograd.backward as backward_module
 from autograd import Tensor
 
 
@@ -290,21 +293,50 @@ def test_a_100k_op_chain_backpropagates():
     assert x.grad.item() == pytest.approx(1.0001**50_000, rel=1e-9)
 
 
-def _fan_in(width: int) -> tuple[Tensor, float]:
-    """x feeds `width` ops whose results are stacked; returns x and backward's duration."""
+def _fan_in_work(width: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
+    """x feeds `width` ops whose results are stacked; backward's work, counted, not timed: the
+    Python bytecodes it executes and its calls to the heap (pushes and pops)."""
     x = Tensor(1.0, requires_grad=True)
     out = ag.stack([x * float(i) for i in range(width)]).sum()
-    start = time.perf_counter()
-    out.backward()
-    return x, time.perf_counter() - start
+    heap_calls = [0]
+
+    def counted(fn):
+        def wrapper(*args):
+            heap_calls[0] += 1
+            return fn(*args)
+
+        return wrapper
+
+    monkeypatch.setattr(backward_module, "heapq", SimpleNamespace(**{
+        name: counted(getattr(heapq, name)) for name in ("heappush", "heappop", "heapify")
+    }))  # fmt: skip
+    opcodes = [0]
+
+    def tracer(frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            opcodes[0] += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        out.backward()
+    finally:
+        sys.settrace(None)
+        monkeypatch.undo()
+    assert x.grad.item() == sum(range(width))
+    return opcodes[0], heap_calls[0]
 
 
-def test_a_16k_wide_fan_in_backpropagates_in_linear_time():
-    x, _ = _fan_in(16_000)
+def test_a_16k_wide_fan_in_backpropagates_in_linear_work(monkeypatch):
+    x = Tensor(1.0, requires_grad=True)
+    ag.stack([x * float(i) for i in range(16_000)]).sum().backward()
     assert x.grad.item() == sum(range(16_000))
-    narrow = min(_fan_in(2_000)[1] for _ in range(3))
-    wide = min(_fan_in(16_000)[1] for _ in range(3))
-    assert wide < 20 * narrow, f"8x wider took {wide / narrow:.1f}x longer (quadratic would be 64x)"
+    narrow_opcodes, narrow_heap = _fan_in_work(1_000, monkeypatch)
+    wide_opcodes, wide_heap = _fan_in_work(8_000, monkeypatch)
+    # 8x wider: linear work is 8x (quadratic would be 64x); a little slack for the fixed part.
+    assert wide_opcodes < 8.5 * narrow_opcodes, f"8x wider ran {wide_opcodes / narrow_opcodes:.1f}x the bytecodes"
+    assert wide_heap <= 8 * narrow_heap + 8, f"8x wider made {wide_heap / narrow_heap:.1f}x the heap calls"
 
 
 # ---------------------------------------------------------------- tie rules
