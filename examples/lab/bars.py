@@ -81,12 +81,13 @@ def train_cnn(seed: int, epochs: int, n_train: int = 256, n_test: int = 256) -> 
     optimizer = nn.optim.Adam(list(model.parameters()), lr=LEARNING_RATE)
     loss_fn = nn.BCEWithLogitsLoss()
     losses, train_accuracies, test_accuracies = np.empty(epochs), np.empty(epochs), np.empty(epochs)
+    loader = nn.data.DataLoader(nn.data.TensorDataset(train_images, train_labels), BATCH_SIZE, shuffle=True, rng=rng)
     started = time.perf_counter()
     for epoch in range(epochs):
         batch_losses = []
-        for images, labels in nn.datasets.batches(train_images, train_labels, BATCH_SIZE, rng=rng):
+        for images, labels in loader:
             optimizer.zero_grad()
-            loss = loss_fn(model(ag.Tensor(images)), ag.Tensor(labels))
+            loss = loss_fn(model(images), labels)
             loss.backward()
             optimizer.step()
             batch_losses.append(loss.item())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,15 +166,9 @@ def make_gradients(
     raise ValueError(f"make_gradients: unknown backprop {backprop!r}; choose from {', '.join(BACKPROPS)}")
 
 
-def iterate_batches(
-    X: np.ndarray, y: np.ndarray, batch_size: int | None, rng: np.random.Generator
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """One epoch's batches: the whole set in order (full batch), else shuffled mini-batches.
-    The one place that splits the data, so it can become `nn.data.DataLoader` later."""
-    if batch_size is None or batch_size >= len(X):
-        yield X, y
-    else:
-        yield from nn.datasets.batches(X, y, batch_size, shuffle=True, rng=rng)
+def batch_loader(X: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.Generator) -> nn.data.DataLoader:
+    """Shuffled mini-batches of (X, y), a new order from `rng` every pass; the last batch may be smaller."""
+    return nn.data.DataLoader(nn.data.TensorDataset(X, y), batch_size=batch_size, shuffle=True, rng=rng)
 
 
 def default_print_every(epochs: int) -> int:
@@ -203,7 +197,7 @@ def train(
     losses = np.full(epochs + 1, np.nan)
     accuracies = np.full(epochs + 1, np.nan)
     full_batch = batch_size is None or batch_size >= len(X)
-    rng = np.random.default_rng((seed, BATCH_STREAM))
+    loader = None if full_batch else batch_loader(X, y, batch_size, np.random.default_rng((seed, BATCH_STREAM)))
     diverged_at = None
     refresh_every = max(1, epochs // 100)
     started = time.perf_counter()
@@ -229,9 +223,9 @@ def train(
                 if full_batch:
                     optimizer.step()
                 else:
-                    for X_batch, y_batch in iterate_batches(X, y, batch_size, rng):
+                    for X_batch, y_batch in loader:
                         optimizer.zero_grad()
-                        gradients(X_batch, y_batch)
+                        gradients(X_batch.data, y_batch.data)
                         optimizer.step()
                 bar.update(1)
                 if epoch % refresh_every == 0:

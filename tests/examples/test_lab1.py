@@ -23,6 +23,7 @@ from examples.lab.datasets import load_dataset
 from examples.lab.model import make_model
 from examples.lab.training import (
     ACTIVATIONS,
+    BATCH_STREAM,
     DEFAULT_LR,
     OPTIMIZERS,
     make_gradients,
@@ -250,6 +251,33 @@ def test_same_seed_same_training() -> None:
         gradients = make_gradients("autograd", model, "mse", "sigmoid", "sigmoid")
         runs.append(train(gradients, make_optimizer("sgd", list(model.parameters()), 1.0), X, y, 50, batch_size=9))
     assert np.array_equal(runs[0].losses, runs[1].losses)
+
+
+def test_mini_batches_come_from_the_data_loader_in_the_seeds_order() -> None:
+    # train() batches with nn.data.DataLoader: each epoch one permutation of the points drawn from the
+    # seed's batch stream, cut into consecutive batches, the last one smaller (no point dropped).
+    X, y = load_dataset("linear", seed=4, n=23)
+    seen = []
+
+    class Recording:
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+
+        def __call__(self, X_batch: np.ndarray, y_batch: np.ndarray) -> tuple[float, np.ndarray]:
+            seen.append(X_batch.copy())
+            return self.inner(X_batch, y_batch)
+
+        def evaluate(self, X_all: np.ndarray, y_all: np.ndarray) -> tuple[float, np.ndarray]:
+            return self.inner.evaluate(X_all, y_all)
+
+    model = make_model((4, 4), "sigmoid", seed=4)
+    gradients = Recording(make_gradients("autograd", model, "mse", "sigmoid", "sigmoid"))
+    train(gradients, make_optimizer("sgd", list(model.parameters()), 1.0), X, y, 3, batch_size=5, seed=4)
+    rng = np.random.default_rng((4, BATCH_STREAM))
+    expected = [X[order[start : start + 5]] for order in (rng.permutation(23) for _ in range(3))
+                for start in range(0, 23, 5)]  # fmt: skip
+    assert [batch.shape[0] for batch in seen] == [5, 5, 5, 5, 3] * 3
+    assert all(np.array_equal(a, b) for a, b in zip(seen, expected, strict=True))
 
 
 @pytest.mark.parametrize(
