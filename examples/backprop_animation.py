@@ -29,9 +29,11 @@ SETTINGS = (  # (what it shows, hidden activation, output activation, learning r
 )
 
 
-def write_backprop_gif(model: nn.Module, X: np.ndarray, y: np.ndarray, path: str | Path, **kw: Any) -> Path:
-    """The backward pass of the MSE loss of `model` on (X, y), animated into `path` (.gif)."""
-    loss = nn.MSELoss()(model(ag.Tensor(X, name="x")), ag.Tensor(y, name="y"))
+def write_backprop_gif(
+    model: nn.Module, X: np.ndarray, y: np.ndarray, path: str | Path, loss_fn: nn.Module | None = None, **kw: Any
+) -> Path:
+    """The backward pass of the loss (`loss_fn`, default MSE) of `model` on (X, y), animated into `path` (.gif)."""
+    loss = (loss_fn or nn.MSELoss())(model(ag.Tensor(X, name="x")), ag.Tensor(y, name="y"))
     return viz.animate_backward(loss, path, params=model, **kw)
 
 

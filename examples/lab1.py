@@ -6,7 +6,8 @@
 The defaults are the handout's: weights N(0, 1) and zero biases, sigmoid everywhere, MSE, plain
 SGD on the full batch. Prints `epoch N loss L` lines, every sample's ground truth and prediction
 and the accuracy, and writes to --out: learning_curve.png, <data set>_result.png, graph.svg
-(graph.dot without Graphviz's `dot`), model_<data set>.npz and report.md. The files are written
+(graph.dot without Graphviz's `dot`), backprop.gif (the backward pass animated; skipped without
+`dot`), model_<data set>.npz and report.md. The files are written
 beside --out and moved into place at the end, so Ctrl-C (exit code 130) leaves --out as it was.
 """
 
@@ -23,6 +24,7 @@ import numpy as np
 import autograd as ag
 import nn
 from autograd import viz
+from examples.backprop_animation import write_backprop_gif
 from examples.lab.cli import non_negative_int, positive_float, positive_int, require_writable_folder
 from examples.lab.datasets import DATASETS, LINEAR_POINTS, load_dataset, title
 from examples.lab.model import INIT_WORDS, INITS, make_model
@@ -50,7 +52,7 @@ from examples.lab.training import (
 )
 
 OUTPUT_FILES = (
-    "report.md", "learning_curve.png", "graph.svg", "graph.dot",
+    "report.md", "learning_curve.png", "graph.svg", "graph.dot", "backprop.gif",
     *(f"{name}_result.png" for name in DATASETS), *(f"model_{name}.npz" for name in DATASETS),
 )  # fmt: skip
 
@@ -132,6 +134,21 @@ def save_forward_graph(model: nn.Module, X: np.ndarray, y: np.ndarray, args: arg
         return viz.save_graph(loss, out / "graph.dot", params=model).name
 
 
+def save_backprop_gif(
+    model: nn.Module, X: np.ndarray, y: np.ndarray, args: argparse.Namespace, out: Path
+) -> str | None:
+    """Animate one backward pass of the loss, a frame per node; None, with a one-line note, without Graphviz's `dot`."""
+    try:
+        return write_backprop_gif(
+            model, X, y, out / "backprop.gif", loss_fn=make_loss(args.loss, args.output_activation)
+        ).name
+    except viz.GraphvizNotFoundError:
+        print(
+            "backprop.gif skipped: animating the backward pass needs Graphviz's `dot` program, which is not installed"
+        )
+        return None
+
+
 def describe_network(args: argparse.Namespace) -> str:
     """The network in words, for titles and the report."""
     network = "-".join(map(str, [2, *args.hidden, 1]))
@@ -189,6 +206,9 @@ def run(args: argparse.Namespace, argv: list[str], out: Path) -> None:
     figures.insert(0, ("Learning curves", "learning_curve.png"))
     graph_file = save_forward_graph(model, X, y, args, out)
     files.insert(0, (f"computational graph of one forward pass on {names[-1]}, loss included", graph_file))
+    gif_file = save_backprop_gif(model, X, y, args, out)
+    if gif_file is not None:
+        figures.append((f"The backward pass on {names[-1]}, one node per frame, in the engine's order", gif_file))
 
     total_seconds = time.perf_counter() - started
     optimizer_name = f"{args.optimizer} (momentum {MOMENTUM})" if args.optimizer == "momentum" else args.optimizer

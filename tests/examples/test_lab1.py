@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,9 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+import autograd as ag
 import nn
+from autograd import viz
 from examples import lab1
 from examples.lab import staging
 from examples.lab.datasets import load_dataset
@@ -103,6 +106,35 @@ def test_default_run_writes_every_file(default_run: tuple[Path, str, int]) -> No
                                                   ("xor", "hand")]  # fmt: skip
     assert all(float(difference) <= 1e-12 for _, _, difference in rows)
     assert not list(out.parent.glob(".run.*"))  # the staging folder is gone
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz 'dot' program is not installed")
+def test_default_run_animates_its_backward_pass(default_run: tuple[Path, str, int]) -> None:
+    from PIL import Image
+
+    out, _, _ = default_run
+    X, y = load_dataset("xor", seed=0)
+    model = nn.MLP([2, 4, 4, 1])
+    model.load(out / "model_xor.npz")
+    nodes = len(viz.trace_backward(nn.MSELoss()(model(ag.Tensor(X)), ag.Tensor(y))))
+    with Image.open(out / "backprop.gif") as gif:
+        # one frame per backward node (3 layers, 3 sigmoids, the loss) and one of the leaves' gradients
+        assert gif.n_frames == nodes + 1 and nodes >= 6
+    assert "](backprop.gif)" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_without_graphviz_the_gif_is_skipped_with_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dot(*args: object, **kwargs: object) -> None:
+        raise viz.GraphvizNotFoundError("no dot")
+
+    monkeypatch.setattr(lab1, "write_backprop_gif", no_dot)
+    code, stdout = run_lab(["--dataset", "xor", "--epochs", "5", "--quiet", "--out", str(tmp_path)])
+    assert code == 0
+    notes = [line for line in stdout.splitlines() if "backprop.gif" in line and "wrote" not in line]
+    assert notes == ["backprop.gif skipped: animating the backward pass needs Graphviz's `dot` program, which is not "
+                     "installed"]  # fmt: skip
+    assert not (tmp_path / "backprop.gif").exists()
+    assert "backprop.gif" not in (tmp_path / "report.md").read_text(encoding="utf-8")
 
 
 def test_saved_models_are_the_trained_ones(default_run: tuple[Path, str, int]) -> None:
