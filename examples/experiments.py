@@ -6,7 +6,9 @@ grid and a table over seeds, and a report.md that answers the handout's question
 
 --quick (for CI) trains fewer seeds and epochs. --jobs runs the independent (setting, seed) runs in
 that many worker processes (default: the cores available); the results do not depend on it.
-Writes <experiment>.png, <experiment>_grid.png, cnn.png, results.md and report.md.
+Writes <experiment>.png, <experiment>_grid.png, cnn.png, results.md and report.md, and for the
+no-activation and learning-rate questions <experiment>_gradient_flow.png (`nn.utils.GradientMonitor`
+on seed 0 of each setting: vanishing and exploding gradients made visible).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from examples.lab.bars import summary_table as cnn_table
 from examples.lab.cli import positive_int, require_writable_folder
 from examples.lab.datasets import DATASETS, load_dataset
 from examples.lab.discussion import answers
+from examples.lab.gradient_flow import describe, plot_gradient_flow
 from examples.lab.model import INIT_WORDS
 from examples.lab.plots import plot_cnn, plot_comparison, plot_prediction_grid
 from examples.lab.staging import staged_folder
@@ -95,8 +98,10 @@ EXPERIMENTS = {
         ),
     ),
 }
+MONITORED = ("no_activation", "learning_rate")  # seed 0 of each setting trains under a GradientMonitor
 OUTPUT_FILES = (
-    "results.md", "report.md", "cnn.png", *(f"{name}{suffix}.png" for name in EXPERIMENTS for suffix in ("", "_grid"))
+    "results.md", "report.md", "cnn.png", *(f"{name}{suffix}.png" for name in EXPERIMENTS for suffix in ("", "_grid")),
+    *(f"{name}_gradient_flow.png" for name in MONITORED),
 )  # fmt: skip
 FULL = {"seeds": 5, "epochs": 10000, "cnn_epochs": 40}
 QUICK = {"seeds": 2, "epochs": 2000, "cnn_epochs": 20}
@@ -153,9 +158,10 @@ def fastest(results: dict[str, dict[str, list[History]]]) -> str:
 
 
 def plan(chosen: list[str], args: argparse.Namespace) -> list[Job]:
-    """Every run of the chosen experiments; seed 0 keeps its trained model for the grid figure."""
+    """Every run of the chosen experiments; seed 0 keeps its trained model for the grid figure and,
+    for the MONITORED questions, records its gradient flow."""
     return [
-        Job(setting, dataset, seed, args.epochs, keep_model=seed == 0)
+        Job(setting, dataset, seed, args.epochs, keep_model=seed == 0, monitor=seed == 0 and name in MONITORED)
         for name in chosen
         for dataset in EXPERIMENTS[name].datasets
         for setting in EXPERIMENTS[name].settings
@@ -163,19 +169,29 @@ def plan(chosen: list[str], args: argparse.Namespace) -> list[Job]:
     ]
 
 
-def write_experiment(name: str, outputs: dict, args: argparse.Namespace, out: Path) -> tuple[list[str], dict]:
-    """Write the experiment's two figures; return its results.md section and its results."""
+def write_experiment(
+    name: str, outputs: dict, args: argparse.Namespace, out: Path
+) -> tuple[list[str], dict, str | None]:
+    """Write the experiment's figures; return its results.md section, its results and, for a MONITORED
+    question, the sentence its gradient flow measured."""
     experiment = EXPERIMENTS[name]
     results: dict[str, dict[str, list[History]]] = {dataset: {} for dataset in experiment.datasets}
     rows: dict[str, list] = {dataset: [] for dataset in experiment.datasets}
+    flows: dict[str, dict] = {dataset: {} for dataset in experiment.datasets}
     for dataset in experiment.datasets:
         for setting in experiment.settings:
             runs = [outputs[(setting, dataset, seed)] for seed in range(args.seeds)]
-            results[dataset][setting.label] = [history for history, _ in runs]
+            results[dataset][setting.label] = [run.history for run in runs]
             X, y = load_dataset(dataset, 0, setting.n)
-            rows[dataset].append((setting.label, X, y, setting.predict(runs[0][1])))
+            rows[dataset].append((setting.label, X, y, setting.predict(runs[0].state)))
+            flows[dataset][setting.label] = runs[0].flow
     plot_comparison(results, out / f"{name}.png", experiment.title)
     plot_prediction_grid(rows, out / f"{name}_grid.png", experiment.title)
+    flow_sentence, flow_lines = None, []
+    if name in MONITORED:
+        plot_gradient_flow(flows, results, out / f"{name}_gradient_flow.png", experiment.title)
+        flow_sentence = f"{describe(flows, results)} ([{name}_gradient_flow.png]({name}_gradient_flow.png))"
+        flow_lines = [f"![{name}: gradient flow]({name}_gradient_flow.png)", "", flow_sentence, ""]
     section = [
         f"## {experiment.title}",
         "",
@@ -187,10 +203,11 @@ def write_experiment(name: str, outputs: dict, args: argparse.Namespace, out: Pa
         "",
         fastest(results),
         "",
+        *flow_lines,
         f"Settings: {'; '.join(setting.describe() for setting in experiment.settings)}.",
         "",
     ]
-    return section, results
+    return section, results, flow_sentence
 
 
 def run_cnn(args: argparse.Namespace, out: Path) -> list[str]:
@@ -223,9 +240,9 @@ def run(args: argparse.Namespace, argv: list[str], out: Path) -> float:
         results_list = run_jobs(jobs, args.jobs, progress=lambda done: bar.update(done - bar.n))
     outputs = {(job.setting, job.dataset, job.seed): result for job, result in zip(jobs, results_list)}
     sections: list[str] = []
-    all_results = {}
+    all_results, flow_sentences = {}, {}
     for name in mlp_names:
-        section, all_results[name] = write_experiment(name, outputs, args, out)
+        section, all_results[name], flow_sentences[name] = write_experiment(name, outputs, args, out)
         sections += section
     if "cnn" in chosen:
         sections += run_cnn(args, out)
@@ -247,7 +264,7 @@ def run(args: argparse.Namespace, argv: list[str], out: Path) -> float:
         "",
     ]
     (out / "results.md").write_text("\n".join(header + sections), encoding="utf-8")
-    report = answers(all_results, args.epochs, f"Command: `{command}`. {budget}")
+    report = answers(all_results, args.epochs, f"Command: `{command}`. {budget}", flow_sentences)
     (out / "report.md").write_text(report, encoding="utf-8")
     return total
 

@@ -208,8 +208,12 @@ def other_answers(results: Mapping) -> list[str]:
     return lines
 
 
-def answers(results: AllResults, epochs: int, budget: str) -> str:
-    """The report: one section per question whose experiment ran."""
+def answers(
+    results: AllResults, epochs: int, budget: str, gradient_flow: Mapping[str, str | None] | None = None
+) -> str:
+    """The report: one section per question whose experiment ran; `gradient_flow` holds the measured
+    gradient-flow sentence of a question (experiment name -> sentence), added to its section."""
+    gradient_flow = gradient_flow or {}
     lines = [
         "# The lab's discussion, answered from this run",
         "",
@@ -219,8 +223,10 @@ def answers(results: AllResults, epochs: int, budget: str) -> str:
     ]
     if "no_activation" in results:
         lines += activation_answer(results)
+        lines += [gradient_flow["no_activation"], ""] if gradient_flow.get("no_activation") else []
     if "learning_rate" in results:
         lines += learning_rate_answer(results)
+        lines += [gradient_flow["learning_rate"], ""] if gradient_flow.get("learning_rate") else []
     if "weights_and_biases" in results or "learning_rate" in results:
         lines += weights_answer(results)
     lines += other_answers(results)

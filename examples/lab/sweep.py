@@ -11,10 +11,12 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
 import autograd as ag
+import nn
 from examples.lab.datasets import LINEAR_POINTS, load_dataset
 from examples.lab.model import make_model
 from examples.lab.training import (
@@ -26,6 +28,7 @@ from examples.lab.training import (
     train,
 )
 
+Flow = dict[str, np.ndarray]  # weight name (input side first) -> mean |grad| at each training step
 Results = Mapping[str, Mapping[str, Sequence[History]]]  # data set -> setting label -> one History per seed
 
 
@@ -79,21 +82,35 @@ class Job:
     seed: int
     epochs: int
     keep_model: bool = False  # return the trained parameters (for the prediction figures)
+    monitor: bool = False  # record the gradient flow with nn.utils.GradientMonitor (read-only)
 
 
-def run_job(job: Job) -> tuple[History, dict[str, np.ndarray] | None]:
-    """Train one run with autograd; return its History and, if asked, the trained parameters."""
+class RunOutput(NamedTuple):
+    """What a run returns: its History, the trained parameters if kept, the gradient flow if monitored."""
+
+    history: History
+    state: dict[str, np.ndarray] | None = None
+    flow: Flow | None = None
+
+
+def run_job(job: Job) -> RunOutput:
+    """Train one run with autograd; return its History and, if asked, the trained parameters and gradient flow."""
     s = job.setting
     X, y = load_dataset(job.dataset, job.seed, s.n)
     model = make_model(s.hidden, s.activation, job.seed, s.output_activation, s.bias, s.init)
     gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation)
     optimizer = make_optimizer(s.optimizer, list(model.parameters()), s.lr)
+    monitor = nn.utils.GradientMonitor(model, histograms=False) if job.monitor else None
     history = train(
         gradients, optimizer, X, y, job.epochs, seed=job.seed,
         to_probability=lambda output: to_probability(output, s.loss, s.output_activation),
     )  # fmt: skip
+    flow = None
+    if monitor is not None:
+        monitor.remove()
+        flow = {name: np.array(monitor.stats[name]["grad_mean"]) for name in monitor.names if name.endswith("weight")}
     state = {name: p.data.copy() for name, p in model.named_parameters()} if job.keep_model else None
-    return history, state
+    return RunOutput(history, state, flow)
 
 
 def available_cores() -> int:
@@ -101,14 +118,18 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_jobs(jobs: Sequence[Job], workers: int, progress: Callable[[int], None] = lambda done: None) -> list:
+def run_jobs(jobs: Sequence[Job], workers: int, progress: Callable[[int], None] = lambda done: None) -> list[RunOutput]:
     """`run_job` over `jobs` in `workers` processes (1: in this one), results in the jobs' order.
     Identical jobs (same setting key, data set, seed, epochs) are trained once."""
     unique: dict[tuple, Job] = {}
     for job in jobs:
         key = (job.setting.key(), job.dataset, job.seed, job.epochs)
         kept = unique.get(key)
-        unique[key] = job if kept is None else replace(kept, keep_model=kept.keep_model or job.keep_model)
+        unique[key] = (
+            job
+            if kept is None
+            else replace(kept, keep_model=kept.keep_model or job.keep_model, monitor=kept.monitor or job.monitor)
+        )
     keys, todo = list(unique), list(unique.values())
     if workers <= 1:
         outputs = []

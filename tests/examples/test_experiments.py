@@ -11,14 +11,23 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from examples import backprop_by_hand as by_hand
 from examples import experiments
 from examples.lab import bars
+from examples.lab.datasets import load_dataset
 from examples.lab.discussion import answers
+from examples.lab.gradient_flow import first_to_last
+from examples.lab.model import make_model
 from examples.lab.sweep import Job, Setting, run_job, run_jobs, summary_row
 from examples.lab.training import History
 
 EPOCHS = 400
-FIGURES = [*experiments.EXPERIMENTS, *(f"{name}_grid" for name in experiments.EXPERIMENTS), "cnn"]
+FIGURES = [
+    *experiments.EXPERIMENTS,
+    *(f"{name}_grid" for name in experiments.EXPERIMENTS),
+    *(f"{name}_gradient_flow" for name in experiments.MONITORED),
+    "cnn",
+]
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +91,47 @@ def test_report_answers_the_questions_with_the_runs_numbers(quick_run: Path) -> 
     assert table and f"lr = 0.001: {table[1]}%" in report
 
 
+def test_gradient_flow_figures_and_sentences(quick_run: Path) -> None:
+    results = (quick_run / "results.md").read_text(encoding="utf-8")
+    report = (quick_run / "report.md").read_text(encoding="utf-8")
+    for name in experiments.MONITORED:
+        assert f"![{name}: gradient flow]({name}_gradient_flow.png)" in results
+        link = f"([{name}_gradient_flow.png]({name}_gradient_flow.png))"
+        sentences = [line for line in report.splitlines() if line.startswith("Gradient flow (seed 0, xor)")]
+        assert any(line.endswith(link) for line in sentences) and any(link in line for line in results.splitlines())
+    # the linear model at lr 1 explodes: its first layer's gradient grows by many orders before the loss is inf
+    grew = re.search(r"at none at all, lr 1 the first layer's grew from ([\d.e+-]+) at the first step to "
+                     r"([\d.e+-]+) within (\d+) epochs", report)  # fmt: skip
+    assert grew and float(grew[2]) > 1e20 * float(grew[1])
+    assert report.index("Gradient flow (seed 0, xor)") < report.index("## What happens when the learning rate")
+
+
+def test_the_gradient_monitor_records_without_changing_the_run() -> None:
+    setting = Setting("sigmoid", lr=1.0)
+    plain = run_job(Job(setting, "xor", seed=1, epochs=40, keep_model=True))
+    watched = run_job(Job(setting, "xor", seed=1, epochs=40, keep_model=True, monitor=True))
+    assert plain.flow is None and list(watched.flow) == ["layers.0.weight", "layers.2.weight", "layers.4.weight"]
+    assert np.array_equal(plain.history.losses, watched.history.losses)
+    assert all(np.array_equal(plain.state[name], watched.state[name]) for name in plain.state)
+    # the first step's mean |grad| per layer, from the hand-derived backward pass at the initial weights
+    X, y = load_dataset("xor", seed=1)
+    initial = {name: p.data for name, p in make_model((4, 4), "sigmoid", seed=1).named_parameters()}
+    _, grads, _ = by_hand.loss_grads_and_prediction(initial, X, y, "mse", "sigmoid", "sigmoid")
+    for name, flow in watched.flow.items():
+        assert len(flow) == 40
+        assert flow[0] == pytest.approx(np.abs(grads[name]).mean(), rel=1e-12), name
+
+
+def test_monitored_seed_0_is_merged_with_the_same_run_elsewhere() -> None:
+    setting, same = Setting("a", lr=1.0), Setting("b", lr=1.0)
+    outputs = run_jobs([Job(setting, "xor", 0, 5, keep_model=True), Job(same, "xor", 0, 5, monitor=True)], 1)
+    assert outputs[0] is outputs[1] and outputs[0].flow is not None and outputs[0].state is not None
+    assert first_to_last({"w0": np.array([1.0, 3.0, np.inf]), "w1": np.array([4.0, 4.0, 4.0])}) == 0.5
+
+
 def test_a_diverging_run_is_stopped_and_reported_not_raised() -> None:
     setting = Setting("linear model", activation="none", output_activation="none", lr=1.0)
-    history, state = run_job(Job(setting, "xor", seed=0, epochs=500, keep_model=True))
+    history, state, _ = run_job(Job(setting, "xor", seed=0, epochs=500, keep_model=True))
     assert history.diverged and 1 <= history.diverged_at < 50
     assert (
         np.isnan(history.losses[history.diverged_at :]).all()
@@ -105,7 +152,7 @@ def test_any_number_of_workers_gives_the_same_results() -> None:
     jobs = [Job(s, d, seed, epochs=25) for s in settings for d in ("linear", "xor") for seed in (0, 1)]
     serial, parallel = run_jobs(jobs, 1), run_jobs(jobs, 2)
     assert len(serial) == len(parallel) == len(jobs)
-    for (one, _), (two, _) in zip(serial, parallel):
+    for (one, *_), (two, *_) in zip(serial, parallel):
         assert np.array_equal(one.losses, two.losses) and np.array_equal(one.accuracies, two.accuracies)
     assert serial[0][0] is serial[8][0]  # identical settings are trained once
     assert not np.array_equal(serial[0][0].losses, serial[4][0].losses)  # different settings differ
