@@ -21,6 +21,7 @@ from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.random import manual_seed
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from autograd.check_graph import check_graph
+from autograd.compiler import compile as compile  # noqa: A004  (ag.compile, as torch.compile)
 
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",
