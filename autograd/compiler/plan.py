@@ -57,6 +57,7 @@ class _Writer:
             "_count": _count,
             "_finish": finish_leaf,
             "_no_graph": _no_graph,
+            "_copy": np.copy,
         }
 
     def name(self, prefix: str, value: Any) -> str:
@@ -70,15 +71,18 @@ class _Writer:
 
 def _generate(trace: Trace, fast: bool) -> tuple[str, dict[str, Any]]:
     w = _Writer()
+    w.namespace.update(kernels.NAMESPACE)
     nodes = trace.nodes
     w.emit("def run(args, backward):", 0)
-
-    # where each slot is used last in the forward pass
-    last_use: dict[int, int] = {}
+    output_slot = trace.output.index if type(trace.output) is Slot else None
+    root = _root(trace)
+    recorded = [i for i, node in enumerate(nodes) if node.recorded]
+    order = _backward_order(nodes, recorded, root) if root is not None else []
+    in_backward = set(order)
+    last_use: dict[int, int] = {}  # where each slot is used last in the forward pass
     for i, node in enumerate(nodes):
         for slot in _slots_in(node.args):
             last_use[slot] = i
-    output_slot = trace.output.index if type(trace.output) is Slot else None
 
     for slot, source in enumerate(trace.sources):
         if source[0] == "arg":
@@ -89,37 +93,44 @@ def _generate(trace: Trace, fast: bool) -> tuple[str, dict[str, Any]]:
         if source[0] != "node" and slot != output_slot and slot not in last_use:
             w.emit(f"del v{slot}")
 
-    contexts: list[str] = []
+    # forward: a kernel's code where one applies, else the op's forward on its reused node
+    contexts: dict[int, str] = {}
+    fast_ops: dict[int, kernels.Op] = {}
+    kept: set[str] = set()  # locals that backward kernels read: not deleted in the forward pass
     for i, node in enumerate(nodes):
-        ctx = _new_context(node)
-        x = w.name("x", ctx)
-        contexts.append(x)
-        kernel = kernels.forward_kernel(node, w, x) if fast else None
-        if kernel is None:
+        op = _kernel_op(trace, node, i in in_backward, w) if fast else None
+        if op is not None:
+            fast_ops[i] = op
+            for line in kernels.kernel_for(node.cls)[0](op) or ():
+                w.emit(line)
+            kept.update(op.saved)
+        else:
+            x = contexts[i] = w.name("x", _new_context(node))
             call = f"{w.name('f', node.cls.forward)}({x}, {', '.join(_expr(a, w) for a in node.args)})"
             outs = ", ".join(f"v{s}" for s in node.outputs)
             w.emit(f"{x}.saved_tensors = ()")
-            if len(node.outputs) > 1 or _returns_tuple(node):
-                wrap = "_outputs_as_arrays" if node.as_array else ""
-                w.emit(f"{outs}, = {wrap}({x}, {call})" if wrap else f"{outs}, = {call}")
+            if node.tuple_output:
+                w.emit(f"{outs}, = _outputs_as_arrays({x}, {call})" if node.as_array else f"{outs}, = {call}")
             elif node.as_array:
                 w.emit(f"{outs} = _to_array({x}, {call})")
             else:
                 w.emit(f"{outs} = {call}")
-        else:
-            for line in kernel:
-                w.emit(line)
         dead = [s for s in node.outputs if s != output_slot and s not in last_use]
         dead += [s for s in sorted(set(_slots_in(node.args))) if last_use[s] == i and s != output_slot]
+        dead = [s for s in dead if f"v{s}" not in kept]
         if dead:
             w.emit("del " + ", ".join(f"v{s}" for s in dead))
 
-    output = f"v{output_slot}" if output_slot is not None else w.name("c", trace.output)
-    recorded = [i for i, node in enumerate(nodes) if node.recorded]
-    root = _root(trace)
+    if output_slot is None:
+        output = f"_copy({w.name('c', trace.output)})"
+    elif trace.sources[output_slot][0] != "node":
+        output = f"_copy(v{output_slot})"
+    else:
+        output = f"v{output_slot}"
     w.emit("if not backward:")
     for i in recorded:
-        w.emit(f"{contexts[i]}.saved_tensors = None", 2)
+        if i in contexts:
+            w.emit(f"{contexts[i]}.saved_tensors = None", 2)
     w.emit(f"return {output}", 2)
     if root is None:
         w.emit("_no_graph()")
@@ -127,62 +138,196 @@ def _generate(trace: Trace, fast: bool) -> tuple[str, dict[str, Any]]:
     if trace.output_shape != () and int(np.prod(trace.output_shape)) != 1:
         w.emit(f"_no_graph({trace.output_shape!r})")
         return "\n".join(w.lines) + "\n", w.namespace
+    _Backward(trace, w, contexts, fast_ops, order, root).emit()
+    w.emit(f"return {output}")
+    return "\n".join(w.lines) + "\n", w.namespace
 
-    # backward: nodes reachable from the output, newest first (the engine's order)
+
+def _backward_order(nodes: list[NodeRecord], recorded: list[int], root: tuple[int, int]) -> list[int]:
+    """The nodes that the engine's backward visits from the output, newest first."""
     reachable = {root[0]}
     for i in reversed(recorded):
         if i in reachable:
             reachable.update(edge[1] for edge in nodes[i].edges if edge is not None and edge[0] == "node")
-    order = [i for i in reversed(recorded) if i in reachable]
-    grad_names = {(i, k) for i in order for k in range(len(nodes[i].outputs))}
-    used_leaves = sorted({e[1] for i in order for e in nodes[i].edges if e is not None and e[0] == "leaf"})
-    for i, k in sorted(grad_names):
-        w.emit(f"g{i}_{k} = None")
-    for n in used_leaves:
-        w.emit(f"l{n} = None")
-    shape, dtype = trace.output_shape, trace.output_dtype
-    w.emit(f"g{root[0]}_{root[1]} = {w.name('ones', _filled(shape, dtype))}()")
+    return [i for i in reversed(recorded) if i in reachable]
 
-    input_shapes = _input_shapes(trace)
-    for i in order:
-        node = nodes[i]
-        x = contexts[i]
-        kernel = kernels.backward_kernel(node, i, w, x, input_shapes[i]) if fast else None
-        if kernel is not None:
-            for line in kernel:
-                w.emit(line)
-            continue
+
+def _kernel_op(trace: Trace, node: NodeRecord, backward: bool, w: _Writer) -> kernels.Op | None:
+    """The description a kernel gets of this use of an op, when a kernel covers it."""
+    found = kernels.kernel_for(node.cls)
+    if found is None or len(node.outputs) != 1 or node.tuple_output:
+        return None
+    out_shape = trace.slot_shapes[node.outputs[0]][0]
+    if out_shape == () and kernels.REDUCTIONS.isdisjoint({kernels._name(node.cls)}):
+        return None  # a 0-d ufunc result is a NumPy scalar: the general path converts it as apply does
+    shapes, values, kinds = [], [], []
+    for arg in node.args:
+        if type(arg) is Slot:
+            shape, dtype = trace.slot_shapes[arg.index]
+            shapes.append(shape)
+            values.append(None)
+            kinds.append(dtype.kind)
+        elif type(arg) is Sequence_:
+            return None
+        else:
+            is_number = isinstance(arg, (np.ndarray, np.generic, float, int)) and not isinstance(arg, bool)
+            shapes.append(np.shape(arg) if is_number else None)
+            values.append(arg)
+            kinds.append(np.asarray(arg).dtype.kind if is_number else None)
+    op = kernels.Op(
+        args=[_expr(a, w) for a in node.args],
+        shapes=shapes,
+        values=values,
+        needs=[edge is not None for edge in node.edges],
+        kinds=kinds,
+        out=f"v{node.outputs[0]}",
+        out_shape=out_shape,
+        backward=backward,
+    )
+    probe = kernels.Op(**{**op.__dict__, "saved": []})
+    return op if found[0](probe) is not None else None
+
+
+class _Backward:
+    """Writes the backward pass. Which gradients exist is tracked while writing: a gradient is
+    "none" (no op has delivered one), "set" (certainly delivered) or "maybe" (a general op's backward
+    may have returned None, or ran under a condition). Code is written only for nodes that may get a
+    gradient, and a test for None only where the answer is not known in advance."""
+
+    def __init__(
+        self,
+        trace: Trace,
+        w: _Writer,
+        contexts: dict[int, str],
+        fast_ops: dict[int, kernels.Op],
+        order: list[int],
+        root: tuple[int, int],
+    ) -> None:
+        self.trace, self.w, self.contexts, self.fast_ops = trace, w, contexts, fast_ops
+        self.order, self.root = order, root
+        output = trace.output
+        self.output_local = f"v{output.index}" if type(output) is Slot else None
+        self.state: dict[str, str] = {}
+        self.lines: list[str] = []
+        self.maybe: set[str] = set()  # names tested against None: initialised to None first
+        self.shapes = _input_shapes(trace)
+        self.last_reader: dict[str, int] = {}  # local saved by kernels -> the last node that reads it
+        for i in order:
+            if i in fast_ops:
+                for name in fast_ops[i].saved:
+                    self.last_reader[name] = i
+
+    def emit(self) -> None:
+        trace, w = self.trace, self.w
+        shape, dtype = trace.output_shape, trace.output_dtype
+        root_grad = f"g{self.root[0]}_{self.root[1]}"
+        self.line(1, f"{root_grad} = {w.name('ones', _filled(shape, dtype))}()")
+        self.state[root_grad] = "set"
+        for i in self.order:
+            self.node(i)
+        for n, (kind, ref) in enumerate(trace.leaves):
+            state = self.state.get(f"l{n}", "none")
+            if state == "none":
+                continue
+            leaf = f"args[{ref}]" if kind == "arg" else w.name("t", ref)
+            guard = f"if l{n} is not None: " if state == "maybe" else ""
+            self.line(1, f"{guard}_finish({leaf}, l{n})")
+        for name in sorted(self.maybe):
+            w.emit(f"{name} = None")
+        w.lines.extend(self.lines)
+
+    def line(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def node(self, i: int) -> None:
+        node = self.trace.nodes[i]
         grads = [f"g{i}_{k}" for k in range(len(node.outputs))]
-        w.emit(f"if {' is not None or '.join(grads)} is not None:")
+        states = [self.state.get(g, "none") for g in grads]
+        if all(s == "none" for s in states):
+            return  # no gradient can reach it
+        conditional = any(s == "maybe" for s in states) and not any(s == "set" for s in states)
+        indent = 1
+        if conditional:
+            self.maybe.update(g for g, s in zip(grads, states) if s != "none")
+            tests = " or ".join(f"{g} is not None" for g, s in zip(grads, states) if s != "none")
+            self.line(1, f"if {tests}:")
+            indent = 2
+        if i in self.fast_ops:
+            self.fast_node(i, grads[0], indent, conditional)
+        else:
+            self.general_node(i, grads, states, indent, conditional)
+
+    def fast_node(self, i: int, grad: str, indent: int, conditional: bool) -> None:
+        op = self.fast_ops[i]
+        node = self.trace.nodes[i]
+        result = kernels.kernel_for(node.cls)[1](op, grad)
+        for text in result.lines:
+            self.line(indent, text)
+        for position, edge in enumerate(node.edges):
+            expr = result.grads[position] if position < len(result.grads) else None
+            if edge is None or expr is None:
+                continue
+            shape, dtype = self.shapes[i]["args"][position]
+            if result.shapes[position] != shape or shape == ():
+                fit = self.w.name("fit", _fitter(shape, dtype, node.cls))
+                expr = f"{fit}({expr})"
+            self.accumulate(indent, _target(edge), expr, conditional)
+        stale = [grad] + [n for n in op.saved if self.last_reader.get(n) == i and n != self.output_local]
+        self.line(indent, "del " + ", ".join(dict.fromkeys(stale)))
+        self.state[grad] = "none"
+
+    def general_node(self, i: int, grads: list[str], states: list[str], indent: int, conditional: bool) -> None:
+        node, w, x = self.trace.nodes[i], self.w, self.contexts[i]
+        backward = w.name("b", node.cls.backward)
         if len(grads) == 1:
-            w.emit(f"r = {w.name('b', node.cls.backward)}({x}, {grads[0]})", 2)
+            self.line(indent, f"r = {backward}({x}, {grads[0]})")
         else:
             filled = []
-            for k, g in enumerate(grads):
-                zeros = w.name("zeros", _filled(*input_shapes[i]["outputs"][k], value=0))
-                filled.append(f"{g} if {g} is not None else {zeros}()")
-            w.emit(f"r = {w.name('b', node.cls.backward)}({x}, {', '.join(filled)})", 2)
-        w.emit(f"{', '.join(grads)} = {', '.join('None' for _ in grads)}", 2)
-        w.emit("if type(r) is not tuple: r = (r,)", 2)
-        w.emit(f"if len(r) != {len(node.edges)}: r = _count({x}, r, {len(node.edges)})", 2)
-        w.emit(f"{x}.saved_tensors = None", 2)
+            for k, (g, s) in enumerate(zip(grads, states)):
+                zeros = w.name("zeros", _filled(*self.shapes[i]["outputs"][k], value=0))
+                if s == "none":
+                    filled.append(f"{zeros}()")
+                else:
+                    self.maybe.add(g)
+                    filled.append(f"{g} if {g} is not None else {zeros}()")
+            self.line(indent, f"r = {backward}({x}, {', '.join(filled)})")
+        live = [g for g, s in zip(grads, states) if s != "none"]
+        self.line(indent, "del " + ", ".join(live))
+        self.line(indent, "if type(r) is not tuple: r = (r,)")
+        self.line(indent, f"if len(r) != {len(node.edges)}: r = _count({x}, r, {len(node.edges)})")
+        self.line(indent, f"{x}.saved_tensors = None")
         for position, edge in enumerate(node.edges):
             if edge is None:
                 continue
-            shape, dtype = input_shapes[i]["args"][position]
-            target = f"g{edge[1]}_{edge[2]}" if edge[0] == "node" else f"l{edge[1]}"
+            shape, dtype = self.shapes[i]["args"][position]
             fit = w.name("fit", _fitter(shape, dtype, node.cls))
-            w.emit(f"a = r[{position}]", 2)
-            w.emit("if a is not None:", 2)
-            w.emit(f"if type(a) is not _nd or a.shape != {shape!r}: a = {fit}(a)", 3)
-            w.emit(f"{target} = a if {target} is None else {target} + a", 3)
-        w.emit("r = a = None", 2)
-    for n in used_leaves:
-        kind, ref = trace.leaves[n]
-        leaf = f"args[{ref}]" if kind == "arg" else w.name("t", ref)
-        w.emit(f"if l{n} is not None: _finish({leaf}, l{n})")
-    w.emit(f"return {output}")
-    return "\n".join(w.lines) + "\n", w.namespace
+            self.line(indent, f"a = r[{position}]")
+            self.line(indent, "if a is not None:")
+            self.line(indent + 1, f"if type(a) is not _nd or a.shape != {shape!r}: a = {fit}(a)")
+            self.accumulate(indent + 1, _target(edge), "a", True)
+        self.line(indent, "r = a = None")
+        for g in live:
+            self.state[g] = "none"
+        self.maybe.update(live)
+
+    def accumulate(self, indent: int, target: str, expr: str, conditional: bool) -> None:
+        """target += expr as the engine adds gradients: a new array, in arrival order."""
+        state = self.state.get(target, "none")
+        if state == "none":
+            self.line(indent, f"{target} = {expr}")
+            if conditional:
+                self.maybe.add(target)
+        elif state == "set":
+            self.line(indent, f"{target} = {target} + {expr}")
+        else:
+            self.line(indent, f"{target} = {expr} if {target} is None else {target} + {expr}")
+        if state == "none" or state == "maybe":
+            self.state[target] = "maybe" if conditional else "set"
+        # a "maybe" target that is written unconditionally is certainly set afterwards
+
+
+def _target(edge: tuple[Any, ...]) -> str:
+    return f"g{edge[1]}_{edge[2]}" if edge[0] == "node" else f"l{edge[1]}"
 
 
 def _root(trace: Trace) -> tuple[int, int] | None:
@@ -224,10 +369,6 @@ def _expr(template: Any, w: _Writer) -> str:
     if template is None or type(template) in (bool, int) or template is Ellipsis:
         return repr(template)
     return w.name("c", template)
-
-
-def _returns_tuple(node: NodeRecord) -> bool:
-    return node.tuple_output
 
 
 def _new_context(node: NodeRecord) -> Function:

@@ -19,6 +19,7 @@ import autograd.function
 import nn
 import nn.functional as F
 import nn.optim
+from autograd.compiler import CompiledFunction, kernels
 from autograd.ops.elementwise import Sigmoid
 
 DTYPES = (np.float64, np.float32)
@@ -38,10 +39,13 @@ def grad_of(tensor: ag.Tensor) -> Any:
     return None if tensor.grad is None else tensor.grad.data
 
 
-def compare_calls(loss_fn: Callable[..., ag.Tensor], calls: list[list[ag.Tensor]], step: Any = None) -> Any:
+def compare_calls(
+    loss_fn: Callable[..., ag.Tensor], calls: list[list[ag.Tensor]], step: Any = None, fast: bool = True
+) -> Any:
     """Run `loss_fn` eagerly and compiled on fresh copies of each call's leaf arguments; every call
-    (two traces, then replays) must agree exactly. Returns the compiled function."""
-    step = ag.compile(loss_fn) if step is None else step
+    (two traces, then replays) must agree exactly. Returns the compiled function. `fast=False`
+    replays every op through its forward and backward, without the kernels."""
+    step = CompiledFunction(loss_fn, fast=fast) if step is None else step
     for number, inputs in enumerate(calls):
         eager_inputs = [ag.Tensor(x.data.copy(), requires_grad=x.requires_grad) for x in inputs]
         compiled_inputs = [ag.Tensor(x.data.copy(), requires_grad=x.requires_grad) for x in inputs]
@@ -86,11 +90,12 @@ def _check_case(case: Callable[[st.DataObject], Any], data: st.DataObject) -> No
     fn, inputs = case(data)
     for dtype in DTYPES:
         calls = scaled_calls(inputs, dtype)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # overflow or a log of 0 the same in both
-            loss_fn = cotangent_loss(fn, calls[0], seed=1)
-            step = compare_calls(loss_fn, calls)
-        assert step.counts == {"traces": 2, "replays": 2, "eager": 0}
+        for fast in (True, False):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # overflow or a log of 0 the same in both
+                loss_fn = cotangent_loss(fn, calls[0], seed=1)
+                step = compare_calls(loss_fn, calls, fast=fast)
+            assert step.counts == {"traces": 2, "replays": 2, "eager": 0}
 
 
 @pytest.mark.parametrize("op", sorted(table.OPS, key=lambda cls: cls.__qualname__), ids=lambda cls: cls.__qualname__)
@@ -463,17 +468,36 @@ def test_a_warm_call_creates_no_node_objects(monkeypatch: pytest.MonkeyPatch) ->
 
 # ------------------------------------------------------------------ the checker catches a planted bug
 def test_a_plan_with_one_wrong_op_is_caught() -> None:
+    """The general replay with Sigmoid's backward off by a few hundred ulp: the equality check fails."""
     w = ag.Tensor(np.linspace(-1, 1, 4), requires_grad=True)
     loss = lambda x: (x * w).sigmoid().sum()  # noqa: E731
     calls = [[ag.Tensor(np.arange(4.0) + k, requires_grad=True)] for k in range(4)]
-    step = compare_calls(loss, calls)
+    step = compare_calls(loss, calls, fast=False)
     namespace = step.plans()[0].run.__globals__
     name = next(n for n, v in namespace.items() if v is Sigmoid.backward)
-    namespace[name] = lambda ctx, g: Sigmoid.backward(ctx, g) * (1 + 1e-13)  # off by a few hundred ulp
+    namespace[name] = lambda ctx, g: Sigmoid.backward(ctx, g) * (1 + 1e-13)
     with pytest.raises(AssertionError, match="grad of"):
         compare_calls(loss, calls[2:], step)
     namespace[name] = Sigmoid.backward
     compare_calls(loss, calls[2:], step)
+
+
+def test_a_kernel_that_only_reorders_a_product_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """g * out * (1 - out) computed as g * (out * (1 - out)): the same math, other roundings."""
+    rng = np.random.default_rng(0)
+    w, weights = ag.Tensor(rng.normal(size=64), requires_grad=True), rng.uniform(0.5, 1.5, 64)
+    loss = lambda x: ((x * w).sigmoid() * weights).sum()  # noqa: E731  (a gradient that is not all ones)
+    calls = [[ag.Tensor(rng.normal(size=64), requires_grad=True)] for _ in range(3)]
+    forward, _ = kernels.kernel_for(Sigmoid)
+
+    def reordered(op: kernels.Op, g: str) -> kernels.Gradients:
+        return kernels.Gradients([], [f"{g} * ({op.out} * (1.0 - {op.out}))"], [op.out_shape])
+
+    monkeypatch.setitem(kernels.KERNELS, kernels._name(Sigmoid), (forward, reordered))
+    with pytest.raises(AssertionError, match="call 2: grad of"):
+        compare_calls(loss, calls)
+    monkeypatch.setitem(kernels.KERNELS, kernels._name(Sigmoid), (forward, kernels.sigmoid_backward))
+    compare_calls(loss, calls)
 
 
 def test_a_deep_copied_model_keeps_its_own_plan() -> None:
