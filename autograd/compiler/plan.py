@@ -221,9 +221,15 @@ class _Backward:
         trace, w = self.trace, self.w
         shape, dtype = trace.output_shape, trace.output_dtype
         root_grad = f"g{self.root[0]}_{self.root[1]}"
-        self.line(1, f"{root_grad} = {w.name('ones', _filled(shape, dtype))}()")
-        self.state[root_grad] = "set"
-        for i in self.order:
+        ones = _filled(shape, dtype)
+        order = self.order
+        if self.foldable(order[0]):
+            self.fast_node(order[0], root_grad, 1, False, constant=ones())
+            order = order[1:]
+        else:
+            self.line(1, f"{root_grad} = {w.name('ones', ones)}()")
+            self.state[root_grad] = "set"
+        for i in order:
             self.node(i)
         for n, (kind, ref) in enumerate(trace.leaves):
             state = self.state.get(f"l{n}", "none")
@@ -257,7 +263,19 @@ class _Backward:
         else:
             self.general_node(i, grads, states, indent, conditional)
 
-    def fast_node(self, i: int, grad: str, indent: int, conditional: bool) -> None:
+    def foldable(self, i: int) -> bool:
+        """Is the output's op a kernel whose gradients depend on its output gradient alone (a sum or
+        mean), all going to kernels or leaves? Its gradients are then the same arrays every call,
+        computed once here, and read-only to what receives them (kernels never write into a gradient,
+        and a leaf's `.grad` gets a copy)."""
+        if i not in self.fast_ops or self.fast_ops[i].saved:
+            return False
+        node = self.trace.nodes[i]
+        result = kernels.kernel_for(node.cls)[1](self.fast_ops[i], "g")
+        targets = [edge for edge in node.edges if edge is not None]
+        return not result.lines and all(e[0] == "leaf" or e[1] in self.fast_ops for e in targets)
+
+    def fast_node(self, i: int, grad: str, indent: int, conditional: bool, constant: Any = None) -> None:
         op = self.fast_ops[i]
         node = self.trace.nodes[i]
         result = kernels.kernel_for(node.cls)[1](op, grad)
@@ -268,12 +286,19 @@ class _Backward:
             if edge is None or expr is None:
                 continue
             shape, dtype = self.shapes[i]["args"][position]
+            fit = None
             if result.shapes[position] != shape or shape == ():
                 fit = self.w.name("fit", _fitter(shape, dtype, node.cls))
                 expr = f"{fit}({expr})"
+            if constant is not None:  # the same code, run once now on the output's gradient of ones
+                value = eval(expr, self.w.namespace, {grad: constant})
+                value.flags.writeable = False
+                expr = self.w.name("folded", value)
             self.accumulate(indent, _target(edge), expr, conditional)
-        stale = [grad] + [n for n in op.saved if self.last_reader.get(n) == i and n != self.output_local]
-        self.line(indent, "del " + ", ".join(dict.fromkeys(stale)))
+        stale = [n for n in op.saved if self.last_reader.get(n) == i and n != self.output_local]
+        stale = stale if constant is not None else [grad, *stale]
+        if stale:
+            self.line(indent, "del " + ", ".join(dict.fromkeys(stale)))
         self.state[grad] = "none"
 
     def general_node(self, i: int, grads: list[str], states: list[str], indent: int, conditional: bool) -> None:
