@@ -42,8 +42,8 @@ class CompiledFunction:
         self._cache: OrderedDict[Any, Any] = OrderedDict()  # key -> Trace (seen once) or _Entry
 
     def __call__(self, *args: Any, backward: bool = True) -> Tensor:
-        if self.fallback_reason is not None or state.anomaly:
-            return self._eager(args, backward)
+        if self.fallback_reason is not None or state.anomaly or Tracing.active:
+            return self._eager(args, backward)  # inside another compiled function's trace: part of it
         key = _key(args)
         entry = self._cache.get(key)
         if type(entry) is _Entry:
@@ -65,7 +65,7 @@ class CompiledFunction:
             out = self.fn(*args)
         trace.finish(out)
         if backward:
-            out.backward()
+            _backward(out, self.fn)
         if trace.problem is not None:
             self._give_up(trace.problem)
         elif previous is None:
@@ -94,7 +94,7 @@ class CompiledFunction:
         self.counts["eager"] += 1
         out = self.fn(*args)
         if backward:
-            out.backward()
+            _backward(out, self.fn)
         return out
 
     def plans(self) -> list[Plan]:
@@ -174,6 +174,13 @@ def _key(args: tuple[Any, ...]) -> Any:
     if len(arrays) > 1 and len(set(arrays)) < len(arrays):
         parts.append(tuple(arrays.index(a) for a in arrays))
     return tuple(parts)
+
+
+def _backward(out: Any, fn: Callable[..., Any]) -> None:
+    if not isinstance(out, Tensor):
+        name = getattr(fn, "__qualname__", repr(fn))
+        raise TypeError(f"ag.compile: {name} returned {type(out).__name__}; it must return the loss as a Tensor")
+    out.backward()
 
 
 def _as_tensor(array: np.ndarray) -> Tensor:

@@ -245,7 +245,10 @@ def _subclasses(cls: type) -> list[type]:
 
 
 class Tracing:
-    """Context manager: patches forwards and value-reading Tensor methods so that `trace` sees them."""
+    """Context manager: patches forwards and value-reading Tensor methods so that `trace` sees them.
+    `Tracing.active` counts the traces running (a compiled function called inside one runs eagerly)."""
+
+    active = 0
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
@@ -256,6 +259,7 @@ class Tracing:
         setattr(owner, name, replacement)
 
     def __enter__(self) -> Tracing:
+        Tracing.active += 1
         trace = self.trace
         self.last_inplace = state.last_inplace
         for cls in _subclasses(Function):
@@ -272,6 +276,7 @@ class Tracing:
         for owner, name, original in reversed(self.restore):
             setattr(owner, name, original)
         self.restore = []
+        Tracing.active -= 1
         if state.last_inplace != self.last_inplace:
             self.trace.fail("an in-place op (+=, t[i] = v) inside the function")
 

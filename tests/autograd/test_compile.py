@@ -509,3 +509,21 @@ def test_a_deep_copied_model_keeps_its_own_plan() -> None:
         step(X, y)
     assert all(p.grad is not None for p in model.parameters())
     assert all(p.grad is None for p in other.parameters())
+
+
+def test_a_function_that_returns_no_tensor_is_a_clear_error() -> None:
+    step = ag.compile(lambda x: 3.0)
+    with pytest.raises(TypeError, match="must return the loss as a Tensor"):
+        step(ag.Tensor([1.0]))
+
+
+def test_a_compiled_function_called_while_another_traces_is_part_of_its_trace() -> None:
+    w = ag.Tensor([1.0, -2.0], requires_grad=True)
+    inner = ag.compile(lambda x: (x * w).tanh())
+    outer = ag.compile(lambda x: (inner(x, backward=False) * 3.0).sum())
+    compare_calls(
+        lambda x: ((x * w).tanh() * 3.0).sum(),
+        [[ag.Tensor([0.5 * k, 1.0], requires_grad=True)] for k in range(4)],
+        outer,
+    )
+    assert inner.counts == {"traces": 0, "replays": 0, "eager": 2}
