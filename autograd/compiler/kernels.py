@@ -28,6 +28,10 @@ NAMESPACE: dict[str, Any] = {
     "_add_reduce": np.add.reduce,
     "_asarray": np.asarray,
     "_column_major": _column_major,
+    "_add": np.add,
+    "_subtract": np.subtract,
+    "_negative": np.negative,
+    "_greater": np.greater,
 }
 
 Shape = tuple[int, ...]
@@ -48,6 +52,9 @@ class Op:
     out_shape: Shape
     backward: bool
     saved: list[str] = field(default_factory=list)  # locals that the backward kernel reads
+    # Makes a buffer of the output's shape (of `dtype`, default the output's) that the plan keeps
+    # between calls, and returns its name; None where the output must be a new array each call.
+    buffer: Callable[..., str] | None = None
 
 
 @dataclass
@@ -69,8 +76,16 @@ def _broadcast(*shapes: Shape | None) -> Shape:
 
 
 # ------------------------------------------------------------------ elementwise arithmetic
+def _ufunc(op: Op, ufunc: str, operator: str) -> list[str]:
+    """`out = a (operator) b` as the op computes it, into the plan's buffer where there is one."""
+    a, b = op.args
+    if op.buffer is None:
+        return [f"{op.out} = {a} {operator} {b}"]
+    return [f"{op.out} = {ufunc}({a}, {b}, out={op.buffer()})"]
+
+
 def add_forward(op: Op) -> list[str]:
-    return [f"{op.out} = {op.args[0]} + {op.args[1]}"]
+    return _ufunc(op, "_add", "+")
 
 
 def add_backward(op: Op, g: str) -> Gradients:
@@ -78,7 +93,7 @@ def add_backward(op: Op, g: str) -> Gradients:
 
 
 def sub_forward(op: Op) -> list[str]:
-    return [f"{op.out} = {op.args[0]} - {op.args[1]}"]
+    return _ufunc(op, "_subtract", "-")
 
 
 def sub_backward(op: Op, g: str) -> Gradients:
@@ -89,7 +104,7 @@ def sub_backward(op: Op, g: str) -> Gradients:
 def mul_forward(op: Op) -> list[str]:
     if op.backward:
         op.saved = [a for a in op.args if a.startswith("v")]
-    return [f"{op.out} = {op.args[0]} * {op.args[1]}"]
+    return _ufunc(op, "_multiply", "*")
 
 
 def mul_backward(op: Op, g: str) -> Gradients:
@@ -100,7 +115,9 @@ def mul_backward(op: Op, g: str) -> Gradients:
 
 
 def neg_forward(op: Op) -> list[str]:
-    return [f"{op.out} = -{op.args[0]}"]
+    if op.buffer is None:
+        return [f"{op.out} = -{op.args[0]}"]
+    return [f"{op.out} = _negative({op.args[0]}, out={op.buffer()})"]
 
 
 def neg_backward(op: Op, g: str) -> Gradients:
@@ -111,7 +128,9 @@ def neg_backward(op: Op, g: str) -> Gradients:
 def tanh_forward(op: Op) -> list[str]:
     if op.backward:
         op.saved = [op.out]
-    return [f"{op.out} = _tanh({op.args[0]})"]
+    if op.buffer is None:
+        return [f"{op.out} = _tanh({op.args[0]})"]
+    return [f"{op.out} = _tanh({op.args[0]}, out={op.buffer()})"]
 
 
 def tanh_backward(op: Op, g: str) -> Gradients:
@@ -123,7 +142,16 @@ def sigmoid_forward(op: Op) -> list[str]:
     if op.backward:
         op.saved = [op.out]
     out = op.out
-    return [f"{out} = _tanh({op.args[0]} * 0.5)", f"{out} += 1.0", f"{out} *= 0.5"]
+    if op.buffer is None:
+        return [f"{out} = _tanh({op.args[0]} * 0.5)", f"{out} += 1.0", f"{out} *= 0.5"]
+    # x * 0.5 and its tanh into two buffers: NumPy may take another (not bitwise equal) loop for a
+    # transcendental function computed in place, so tanh never writes over its own input
+    half = op.buffer()
+    return [
+        f"{out} = _tanh(_multiply({op.args[0]}, 0.5, out={half}), out={op.buffer()})",
+        f"{out} += 1.0",
+        f"{out} *= 0.5",
+    ]
 
 
 def sigmoid_backward(op: Op, g: str) -> Gradients:
@@ -132,10 +160,13 @@ def sigmoid_backward(op: Op, g: str) -> Gradients:
 
 
 def relu_forward(op: Op) -> list[str]:
-    mask = f"m{op.out}"
+    mask, x = f"m{op.out}", op.args[0]
     if op.backward:
         op.saved = [mask]
-    return [f"{mask} = {op.args[0]} > 0", f"{op.out} = {op.args[0]} * {mask}"]
+    if op.buffer is None:
+        return [f"{mask} = {x} > 0", f"{op.out} = {x} * {mask}"]
+    masks = op.buffer(np.dtype(bool))
+    return [f"{mask} = _greater({x}, 0, out={masks})", f"{op.out} = _multiply({x}, {mask}, out={op.buffer()})"]
 
 
 def relu_backward(op: Op, g: str) -> Gradients:

@@ -31,6 +31,8 @@ class Plan:
     """`plan.run(args, backward)`: the traced function replayed on the arrays of `args`."""
 
     def __init__(self, trace: Trace, fast: bool = True) -> None:
+        """`fast`: kernels for the hot ops (with buffers kept between calls); else every op replays
+        through its own forward and backward."""
         self.leaves = [leaf for kind, leaf in trace.leaves if kind == "tensor"]  # read afresh, guarded
         self.leaf_shapes = [(leaf.data.shape, leaf.data.dtype) for leaf in self.leaves]
         self.op_count = len(trace.nodes)
@@ -98,7 +100,7 @@ def _generate(trace: Trace, fast: bool) -> tuple[str, dict[str, Any]]:
     fast_ops: dict[int, kernels.Op] = {}
     kept: set[str] = set()  # locals that backward kernels read: not deleted in the forward pass
     for i, node in enumerate(nodes):
-        op = _kernel_op(trace, node, i in in_backward, w) if fast else None
+        op = _kernel_op(trace, node, i in in_backward, w, output_slot) if fast else None
         if op is not None:
             fast_ops[i] = op
             for line in kernels.kernel_for(node.cls)[0](op) or ():
@@ -123,10 +125,10 @@ def _generate(trace: Trace, fast: bool) -> tuple[str, dict[str, Any]]:
 
     if output_slot is None:
         output = f"_copy({w.name('c', trace.output)})"
-    elif trace.sources[output_slot][0] != "node":
-        output = f"_copy(v{output_slot})"
+    elif trace.sources[output_slot][1] in fast_ops and trace.sources[output_slot][0] == "node":
+        output = f"v{output_slot}"  # a kernel's new array (the returned array never gets a buffer)
     else:
-        output = f"v{output_slot}"
+        output = f"_copy(v{output_slot})"  # an argument, or a general op's result that may view a buffer
     w.emit("if not backward:")
     for i in recorded:
         if i in contexts:
@@ -152,7 +154,7 @@ def _backward_order(nodes: list[NodeRecord], recorded: list[int], root: tuple[in
     return [i for i in reversed(recorded) if i in reachable]
 
 
-def _kernel_op(trace: Trace, node: NodeRecord, backward: bool, w: _Writer) -> kernels.Op | None:
+def _kernel_op(trace: Trace, node: NodeRecord, backward: bool, w: _Writer, output: int | None) -> kernels.Op | None:
     """The description a kernel gets of this use of an op, when a kernel covers it."""
     found = kernels.kernel_for(node.cls)
     if found is None or len(node.outputs) != 1 or node.tuple_output:
@@ -185,7 +187,22 @@ def _kernel_op(trace: Trace, node: NodeRecord, backward: bool, w: _Writer) -> ke
         backward=backward,
     )
     probe = kernels.Op(**{**op.__dict__, "saved": []})
-    return op if found[0](probe) is not None else None
+    if found[0](probe) is None:
+        return None
+    out_dtype = trace.slot_shapes[node.outputs[0]][1]
+    # A buffer is C-ordered: only where the op's own result was, from C-ordered inputs (a ufunc lays
+    # its result out like its inputs, and a later sum adds in memory order).
+    c_order = trace.slot_c_order[node.outputs[0]] and all(
+        trace.slot_c_order[a.index] if type(a) is Slot else not isinstance(a, np.ndarray) or a.flags.c_contiguous
+        for a in node.args
+    )
+    if node.outputs[0] != output and out_shape != () and c_order:  # the returned array is new every call
+
+        def buffer(dtype: Any = out_dtype) -> str:
+            return w.name("buffer", np.empty(out_shape, dtype))
+
+        op.buffer = buffer
+    return op
 
 
 class _Backward:

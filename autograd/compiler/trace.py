@@ -76,6 +76,7 @@ class Trace:
         self.nodes: list[NodeRecord] = []
         self.sources: list[Any] = []  # per slot: ("arg", i), ("tensor", t) or ("node", node index, k)
         self.slot_shapes: list[tuple[tuple[int, ...], Any]] = []  # per slot: (shape, dtype)
+        self.slot_c_order: list[bool] = []  # per slot: was the array C-contiguous?
         self.leaves: list[Any] = []  # leaves that get a gradient: ("arg", i) or ("tensor", t)
         self.output: Any = None  # template of the returned tensor's array
         self.output_shape: tuple[int, ...] = ()
@@ -96,6 +97,7 @@ class Trace:
         self._keep.append(array)
         self.sources.append(source)
         self.slot_shapes.append((array.shape, array.dtype))
+        self.slot_c_order.append(bool(array.flags.c_contiguous))
         return len(self.sources) - 1
 
     def fail(self, reason: str) -> None:
