@@ -5,6 +5,7 @@ class is created, so a class made at test time runs the current `_make_apply`.""
 
 from __future__ import annotations
 
+import re
 import weakref
 
 import numpy as np
@@ -251,6 +252,23 @@ def test_anomaly_mode_checks_forward_of_an_op_made_at_test_time():
     y = Reciprocal.apply(x)  # outside anomaly mode: recorded, no check
     assert y.data[0] == np.inf
 
+    class NaNBackward(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * np.nan
+
+    with ag.detect_anomaly():
+        out = NaNBackward.apply(leaf([1.0, 2.0]))
+        with pytest.raises(FloatingPointError) as info:
+            out.sum().backward()
+    message = str(info.value)
+    assert message.startswith("NaNBackward backward produced NaN or inf in gradient 0 (input shapes [(2,)])")
+    assert re.search(r"the op was created at \S+:\d+ in \w+", message), message
+
 
 def test_a_subclass_keeps_its_own_apply_and_the_base_methods_say_what_is_missing():
     def custom_apply(*args):
@@ -486,3 +504,30 @@ def test_stack_and_pad_functions():
     (g,) = ag.grad((p * ag.arange(5.0)).sum(), [a])
     np.testing.assert_array_equal(g.data, [1.0, 2.0])
     np.testing.assert_array_equal(ag.pad(a, 1).data, [0.0, 1.0, 2.0, 0.0])
+
+
+def test_where_takes_any_truthy_condition_as_a_mask():
+    a, b = leaf([1.0, 2.0, 3.0]), leaf([10.0, 20.0, 30.0])
+    condition = np.array([2.0, 0.0, -1.0])  # not bool: nonzero is true, and the gradient is not scaled by it
+    out = ag.where(condition, a, b)
+    np.testing.assert_array_equal(out.data, [1.0, 20.0, 3.0])
+    ga, gb = ag.grad(out.sum(), [a, b])
+    np.testing.assert_array_equal(ga.data, [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(gb.data, [0.0, 1.0, 0.0])
+
+
+def test_pad_widths_may_be_given_as_floats_holding_integers():
+    a = leaf([[1.0, 2.0]])
+    p = ag.pad(a, ((1.0, 0.0), (0.0, 2.0)))
+    np.testing.assert_array_equal(p.data, [[0.0, 0.0, 0.0, 0.0], [1.0, 2.0, 0.0, 0.0]])
+    (g,) = ag.grad(p.sum(), [a])
+    np.testing.assert_array_equal(g.data, [[1.0, 1.0]])
+
+
+@pytest.mark.parametrize(("axis", "shape"), [(None, (2,)), (0, (2, 1)), (2, (1, 2)), ((0, 2), (2,)), (-1, (1, 2))])
+def test_squeeze_removes_exactly_the_axes_asked_for(axis, shape):
+    x = leaf(np.arange(2.0).reshape(1, 2, 1))
+    out = ag.squeeze(x, axis) if axis is not None else x.squeeze()
+    assert out.shape == shape == np.squeeze(x.data, axis).shape
+    (g,) = ag.grad(out.sum(), [x])
+    assert g.shape == (1, 2, 1)
