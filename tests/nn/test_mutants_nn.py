@@ -135,3 +135,158 @@ def test_rmsprop_state_as_pytorch_names_it():
         _step(with_momentum, [q], seed)
     assert set(with_momentum.state[q]) == {"step", "square_avg", "momentum_buffer"}
     assert with_momentum.state[q]["step"] == 2
+
+
+# ------------------------------------------------------------------ nn.Module
+
+
+class Pair(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(np.ones((1, 2)))
+        self.bias = nn.Parameter(np.zeros(1))
+
+    def forward(self, x, scale=1.0):
+        return (x @ self.weight.T + self.bias) * scale
+
+
+def test_a_new_module_is_in_training_mode_and_calls_forward_with_keywords():
+    model = Pair()
+    assert model.training is True and nn.Module().training is True
+    assert model.eval() is model and model.training is False
+    out = model(ag.Tensor([[1.0, 2.0]]), scale=3.0)
+    np.testing.assert_array_equal(out.data, [[9.0]])
+
+    class Bare(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError) as info:
+        Bare()(1)
+    assert str(info.value) == "Bare must define forward()"
+
+
+def test_deleting_registering_and_adding_update_what_is_listed():
+    model = Pair()
+    model.note = "plain"
+    del model.note  # a plain attribute is deleted as usual
+    del model.bias
+    assert [name for name, _ in model.named_parameters()] == ["weight"]
+    model.register_parameter("bias", None)
+    assert model.bias is None and [name for name, _ in model.named_parameters()] == ["weight"]
+    model.register_parameter("extra", nn.Parameter(np.ones(2)))
+    assert [name for name, _ in model.named_parameters()] == ["weight", "extra"] and model.extra.name == "extra"
+    model.add_module("child", Pair())
+    assert [name for name, _ in model.named_parameters()] == ["weight", "extra", "child.weight", "child.bias"]
+    del model.child
+    assert [name for name, _ in model.named_modules()] == [""]
+    model.add_module("slot", None)
+    assert model.slot is None and list(model.children()) == []
+
+
+def test_add_module_refuses_bad_modules_and_names_with_messages():
+    model = Pair()
+    with pytest.raises(TypeError) as info:
+        model.add_module("x", 3)
+    assert str(info.value) == "Pair.add_module: int is not a Module"
+    for bad in ("", "a.b"):
+        with pytest.raises(KeyError) as info:
+            model.add_module(bad, Pair())
+        assert info.value.args[0] == f"Pair.add_module: invalid module name {bad!r}"
+
+
+def test_names_with_a_dead_parent_and_a_cycle_of_modules():
+    import gc
+
+    outer = nn.Sequential(Pair())
+    child = outer[0]
+    del outer
+    gc.collect()
+    child.scale = nn.Parameter(np.ones(1))  # the parent is gone: names are relative to the child
+    assert [p.name for p in child.parameters()] == ["weight", "bias", "scale"]
+    a, b = Pair(), Pair()
+    a.other = b
+    b.other = a  # a cycle: naming must still end
+    assert [name for name, _ in a.named_parameters()] == ["weight", "bias", "other.weight", "other.bias"]
+
+
+def test_named_parameters_prefix_none_entries_and_tied_parameters():
+    model = nn.Module()
+    model.register_parameter("skipped", None)
+    model.first = Pair()
+    model.second = Pair()
+    model.second.weight = model.first.weight  # tied: listed once, under its first name
+    model.third = Pair()
+    names = [name for name, _ in model.named_parameters(prefix="net")]
+    assert names == [
+        "net.first.weight",
+        "net.first.bias",
+        "net.second.bias",
+        "net.third.weight",
+        "net.third.bias",
+    ]
+    shared = Pair()
+    model2 = nn.Module()
+    model2.a = shared
+    model2.b = shared
+    model2.c = Pair()
+    assert [name for name, _ in model2.named_modules()] == ["", "a", "c"]
+
+
+def test_load_state_dict_takes_lists_and_tensors_and_casts_within_a_kind():
+    model = Pair()
+    model.load_state_dict({"weight": [[3.0, 4.0]], "bias": ag.Tensor([5.0])})
+    np.testing.assert_array_equal(model.weight.data, [[3.0, 4.0]])
+    np.testing.assert_array_equal(model.bias.data, [5.0])
+    small = Pair()
+    small.weight.data = small.weight.data.astype(np.float32)
+    small.load_state_dict({"weight": np.array([[1.5, 2.5]]), "bias": np.zeros(1)})  # float64 into float32
+    assert small.weight.dtype == np.float32 and small.weight.data.tolist() == [[1.5, 2.5]]
+
+
+def test_load_state_dict_lists_every_problem():
+    model = nn.Module()
+    model.a = nn.Parameter(np.zeros(1))
+    model.b = nn.Parameter(np.zeros(1))
+    model.c = nn.Parameter(np.zeros(2))
+    model.d = nn.Parameter(np.zeros(3))
+    model.e = nn.Parameter(np.zeros(1))
+    model.f = nn.Parameter(np.zeros(1))
+    state = {"c": np.zeros(3), "d": np.zeros(2), "e": np.array([1j]), "f": np.array(["s"]), "x": 1.0, "y": 2.0}
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(state)
+    assert str(info.value) == (
+        "Module.load_state_dict: missing keys: a, b | unexpected keys: x, y | "
+        "wrong shapes: c: saved (3,), model (2,); d: saved (2,), model (3,) | "
+        "dtypes that cannot be cast: e: saved complex128, model float64; f: saved <U1, model float64"
+    )
+
+
+def test_save_errors_keep_errno_and_name_the_target(tmp_path):
+    target = tmp_path / "missing" / "model.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        Pair().save(target)
+    error = info.value
+    assert (error.errno, error.strerror, error.filename) == (2, "Pair.save: No such file or directory", str(target))
+
+
+def test_load_passes_strict_on(tmp_path):
+    path = tmp_path / "pair.npz"
+    Pair().save(path)
+    bigger = Pair()
+    bigger.extra = nn.Parameter(np.ones(2))
+    result = bigger.load(path, strict=False)
+    assert result is bigger
+    with pytest.raises(RuntimeError, match="missing keys: extra"):
+        bigger.load(path)
+
+
+def test_repr_shows_settings_and_children_together():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Pair()
+
+        def extra_repr(self):
+            return "scale=2"
+
+    assert repr(Scaled()) == "Scaled(\n  scale=2\n  (inner): Pair()\n)"
