@@ -531,3 +531,38 @@ def test_squeeze_removes_exactly_the_axes_asked_for(axis, shape):
     assert out.shape == shape == np.squeeze(x.data, axis).shape
     (g,) = ag.grad(out.sum(), [x])
     assert g.shape == (1, 2, 1)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1), -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_var_matches_numpy(axis, keepdims, ddof):
+    x = np.array([[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]])
+    t = leaf(x)
+    out = t.var(axis=axis, keepdims=keepdims, ddof=ddof)
+    expected = np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, rtol=1e-14)
+    np.testing.assert_allclose(ag.var(t, axis=axis, keepdims=keepdims, ddof=ddof).data, expected, rtol=1e-14)
+    (g,) = ag.grad(out.sum(), [t])
+    count = x.size if axis is None else np.prod([x.shape[a] for a in np.atleast_1d(axis)])
+    mean = np.mean(x, axis=axis, keepdims=True)
+    np.testing.assert_allclose(g.data, 2.0 * (x - mean) / (count - ddof), rtol=1e-12)
+
+
+def test_tied_maximum_and_minimum_keep_float32_gradients():
+    x = leaf([1.0, 2.0, 3.0], dtype=np.float32)
+    y = leaf([1.0, 0.0, 3.0], dtype=np.float32)
+    gx, gy = ag.grad((ag.maximum(x, y) + ag.minimum(x, y)).sum(), [x, y])
+    assert gx.dtype == np.float32 and gy.dtype == np.float32
+    np.testing.assert_array_equal(gx.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(gy.data, [1.0, 1.0, 1.0])
+
+
+def test_indexing_with_tensors_inside_a_tuple():
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    rows = ag.Tensor(np.array([1, 0, 1]))
+    out = x[(rows, 2)]
+    np.testing.assert_array_equal(out.data, [5.0, 2.0, 5.0])
+    (g,) = ag.grad(out.sum(), [x])
+    np.testing.assert_array_equal(g.data, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
