@@ -566,3 +566,19 @@ def test_indexing_with_tensors_inside_a_tuple():
     np.testing.assert_array_equal(out.data, [5.0, 2.0, 5.0])
     (g,) = ag.grad(out.sum(), [x])
     np.testing.assert_array_equal(g.data, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_mean_matches_numpy_and_sums_small_integers_without_overflow(axis, keepdims):
+    x = np.array([[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]])
+    t = leaf(x)
+    out = t.mean(axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(out.data, np.mean(x, axis=axis, keepdims=keepdims), rtol=1e-15)
+    (g,) = ag.grad(out.sum(), [t])
+    count = x.size // np.asarray(out.data).size
+    np.testing.assert_allclose(g.data, np.full(x.shape, 1.0 / count), rtol=1e-15)
+    small = ag.Tensor(np.array([[100, 100, 100], [120, 120, 120]], dtype=np.int8))
+    np.testing.assert_allclose(
+        small.mean(axis=axis, keepdims=keepdims).data, np.mean(small.data, axis=axis, keepdims=keepdims)
+    )

@@ -290,3 +290,59 @@ def test_repr_shows_settings_and_children_together():
             return "scale=2"
 
     assert repr(Scaled()) == "Scaled(\n  scale=2\n  (inner): Pair()\n)"
+
+
+# ------------------------------------------------------------------ optimizer construction and steps
+
+
+def test_optimizer_construction_errors_name_the_optimizer():
+    (p,) = _params((2,))
+    cases = [
+        (lambda: nn.optim.SGD(p, lr=0.1), TypeError, "SGD: params should be an iterable of Tensors or of dicts"),
+        (lambda: nn.optim.SGD([], lr=0.1), ValueError, "SGD got an empty parameter list"),
+        (lambda: nn.optim.SGD([p, 3], lr=0.1), TypeError, "SGD can only optimize Tensors, got int"),
+        (
+            lambda: nn.optim.SGD([nn.Parameter(np.ones(2))], lr=0.1).add_param_group([p]),
+            TypeError,
+            "SGD: a parameter group must be a dict, got list",
+        ),
+        (
+            lambda: nn.optim.SGD([ag.Tensor(np.array([1, 2]), requires_grad=False)], lr=0.1),
+            TypeError,
+            "SGD can only optimize floating-point Tensors, got dtype int64",
+        ),
+    ]
+    for make, error, message in cases:
+        with pytest.raises(error) as info:
+            make()
+        assert str(info.value).startswith(message), str(info.value)
+
+
+def test_a_group_may_hold_a_single_tensor_and_a_parameter_only_once():
+    a, b = _params((2, 3), (3,))
+    optimizer = nn.optim.SGD([a], lr=0.1)
+    optimizer.add_param_group({"params": b})
+    assert optimizer.param_groups[1]["params"] == [b]
+    with pytest.raises(ValueError, match=r"SGD: a parameter appears twice \(of shape \(2, 3\)\)"):
+        optimizer.add_param_group({"params": [a]})
+
+
+def test_zero_grad_reaches_every_parameter_and_step_returns_none_without_closure():
+    a, b, c = _params((2,), (2,), (2,))
+    optimizer = nn.optim.SGD([a, b, c], lr=0.1)
+    a.grad = ag.Tensor(np.ones(2))
+    c.grad = ag.Tensor(np.ones(2))  # b has none: zero_grad must still reach c
+    assert optimizer.step() is None
+    optimizer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(c.grad.data, [0.0, 0.0])
+    optimizer.zero_grad()
+    assert a.grad is None and b.grad is None and c.grad is None
+
+
+def test_a_float64_gradient_updates_a_float32_parameter_in_its_dtype():
+    p = nn.Parameter(np.ones(2, dtype=np.float32))
+    optimizer = nn.optim.SGD([p], lr=0.5, momentum=0.9)
+    p.grad = ag.Tensor(np.array([1.0, 2.0]))  # float64
+    optimizer.step()
+    assert p.dtype == np.float32 and optimizer.state[p]["momentum_buffer"].dtype == np.float32
+    np.testing.assert_array_equal(p.data, np.array([0.5, 0.0], dtype=np.float32))
