@@ -582,3 +582,109 @@ def test_mean_matches_numpy_and_sums_small_integers_without_overflow(axis, keepd
     np.testing.assert_allclose(
         small.mean(axis=axis, keepdims=keepdims).data, np.mean(small.data, axis=axis, keepdims=keepdims)
     )
+
+
+def test_functions_accept_nested_lists_and_default_arguments():
+    np.testing.assert_array_equal(ag.transpose([[1.0, 2.0], [3.0, 4.0]], (1, 0)).data, [[1.0, 3.0], [2.0, 4.0]])
+    np.testing.assert_array_equal(ag.transpose([[1.0, 2.0]]).data, [[1.0], [2.0]])
+    assert ag.mean([[1, 2], [3, 4]]).data == 2.5
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    assert ag.stack([a, b]).shape == (2, 2) and ag.stack([a, b]).data[1].tolist() == [3.0, 4.0]
+    assert ag.var(a).shape == () and ag.var(a).data == 0.25
+
+
+def test_output_one_as_the_second_argument_of_a_binary_op():
+    class Product(ag.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            a, b = ctx.saved_tensors
+            return grad_output * b, grad_output * a
+
+    x = leaf([1.0, 2.0])
+    first, second = two_outputs_op().apply(x)
+    y = Product.apply(first, second)
+    assert y.grad_fn.next_functions == ((first.grad_fn, 0), (second.grad_fn, 1))
+    (g,) = ag.grad(y.sum(), [x])
+    np.testing.assert_allclose(g.data, 12.0 * x.data)
+
+
+def test_anomaly_checks_every_output_and_names_arguments_and_site():
+    class Outputs(ag.Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            with np.errstate(divide="ignore"):
+                return x.sum() * scale, scale / (x - x)
+
+        @staticmethod
+        def backward(ctx, g0, g1):
+            return g0, None
+
+    class ZeroD(ag.Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            return np.asarray(np.inf) * scale
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, None
+
+    x = leaf([1.0, 2.0])
+    with ag.detect_anomaly():
+        with pytest.raises(FloatingPointError) as info:
+            Outputs.apply(x, 2.0)
+        message = str(info.value)
+        assert message.startswith("Outputs forward produced NaN or inf in output 1 (input shapes [(2,), ()])"), message
+        assert re.search(r"the op was created at \S+:\d+ in \w+", message), message
+        with pytest.raises(FloatingPointError, match=r"ZeroD forward produced NaN or inf in output 0"):
+            ZeroD.apply(x, 2.0)
+
+
+def test_a_single_output_op_that_saves_its_output_is_told_apart_when_modified():
+    class Exp(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = np.exp(x)
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (out,) = ctx.saved_tensors
+            return grad_output * out
+
+    x = leaf([0.0, 1.0])
+    y = Exp.apply(x)
+    total = y.sum()
+    y += 1.0
+    with pytest.raises(RuntimeError, match=r"needed by Exp for backward, its output, was modified"):
+        total.backward()
+    z = Exp.apply(x)
+    (g,) = ag.grad(z.sum(), [x], create_graph=True)
+    (gg,) = ag.grad(g.sum(), [x])  # second order goes through the saved output
+    np.testing.assert_allclose(gg.data, np.exp(x.data), rtol=1e-14)
+
+
+def test_a_multi_output_op_returning_a_numpy_scalar_it_saved():
+    class SumAndDouble(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            total = np.float64(x.sum())
+            ctx.save_for_backward(total)
+            return total, x * 2.0
+
+        @staticmethod
+        def backward(ctx, g_total, g_double):
+            (total,) = ctx.saved_tensors
+            assert isinstance(total, np.ndarray)
+            return g_total + 2.0 * g_double
+
+    x = leaf([1.0, 2.0])
+    total, double = SumAndDouble.apply(x)
+    assert type(total.data) is np.ndarray and total.shape == ()
+    (total + double.sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])

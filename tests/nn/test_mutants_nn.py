@@ -346,3 +346,12 @@ def test_a_float64_gradient_updates_a_float32_parameter_in_its_dtype():
     optimizer.step()
     assert p.dtype == np.float32 and optimizer.state[p]["momentum_buffer"].dtype == np.float32
     np.testing.assert_array_equal(p.data, np.array([0.5, 0.0], dtype=np.float32))
+
+
+def test_names_follow_the_root_of_a_cycle_that_does_not_pass_through_the_module():
+    a, b, c = nn.Module(), nn.Module(), nn.Module()
+    c.x = b
+    b.y = c  # b and c form a cycle; a hangs below it
+    b.z = a
+    a.p = nn.Parameter(np.ones(1))
+    assert a.p.name == "x.z.p"
