@@ -688,3 +688,49 @@ def test_a_multi_output_op_returning_a_numpy_scalar_it_saved():
     assert type(total.data) is np.ndarray and total.shape == ()
     (total + double.sum()).backward()
     np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_gradients_returned_by_grad_are_plain_leaves():
+    x = leaf([1.0, 2.0])
+    (g,) = ag.grad((x * x).sum(), [x])
+    assert g.requires_grad is False and g.grad_fn is None and g.is_leaf
+    (x * 3.0).sum().backward()
+    assert x.grad.requires_grad is False and x.grad.grad_fn is None
+
+
+def test_an_unused_output_gets_a_zero_gradient_of_its_shape():
+    class SumAndRows(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sum(axis=1), x * 2.0
+
+        @staticmethod
+        def backward(ctx, g_sum, g_rows):
+            assert g_rows.shape == (2, 3) and not g_rows.any()
+            return np.repeat(g_sum[:, None], 3, axis=1) + 2.0 * g_rows
+
+    x = leaf(np.ones((2, 3)))
+    total, _ = SumAndRows.apply(x)
+    (g,) = ag.grad(total.sum(), [x])
+    np.testing.assert_array_equal(g.data, np.ones((2, 3)))
+
+
+def test_second_order_through_a_saved_second_output():
+    class SquareAndCube(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            square, cube = x * x, x * x * x
+            ctx.save_for_backward(x, cube)
+            return square, cube
+
+        @staticmethod
+        def backward(ctx, g_square, g_cube):
+            x, cube = ctx.saved_tensors
+            return 2.0 * x * g_square + 3.0 * cube / x * g_cube
+
+    x = leaf([1.5, -2.0])
+    _, cube = SquareAndCube.apply(x)
+    (g,) = ag.grad(cube.sum(), [x], create_graph=True)
+    np.testing.assert_allclose(g.data, 3.0 * x.data**2, rtol=1e-14)
+    (gg,) = ag.grad(g.sum(), [x])
+    np.testing.assert_allclose(gg.data, 6.0 * x.data, rtol=1e-14)
