@@ -734,3 +734,13 @@ def test_second_order_through_a_saved_second_output():
     np.testing.assert_allclose(g.data, 3.0 * x.data**2, rtol=1e-14)
     (gg,) = ag.grad(g.sum(), [x])
     np.testing.assert_allclose(gg.data, 6.0 * x.data, rtol=1e-14)
+
+
+def test_a_leaf_gradient_is_writable_even_when_the_backward_gave_a_broadcast_view():
+    x = leaf(np.ones(5000))  # large enough for Sum's backward to return a read-only broadcast view
+    x.sum().backward()
+    assert x.grad.data.flags.writeable
+    x.grad.data[...] = 0.0
+    y = leaf(np.ones((100, 60)))
+    (y.sum(axis=0) * 2.0).sum().backward()
+    assert y.grad.data.flags.writeable and np.all(y.grad.data == 2.0)
