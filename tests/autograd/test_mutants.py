@@ -744,3 +744,32 @@ def test_a_leaf_gradient_is_writable_even_when_the_backward_gave_a_broadcast_vie
     y = leaf(np.ones((100, 60)))
     (y.sum(axis=0) * 2.0).sum().backward()
     assert y.grad.data.flags.writeable and np.all(y.grad.data == 2.0)
+
+
+def test_a_gradient_that_views_an_array_its_op_keeps_is_not_taken_as_it_is():
+    class KeepsRows(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.rows = np.zeros((2, x.size))
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            ctx.rows[0] = grad_output
+            return ctx.rows[0]  # a view of an array the node still holds
+
+    x = leaf([1.0, 2.0, 3.0])
+    y = KeepsRows.apply(x)
+    node = y.grad_fn
+    y.backward(np.array([4.0, 5.0, 6.0]))
+    assert not np.shares_memory(x.grad.data, node.rows)
+    node.rows[...] = -1.0
+    np.testing.assert_array_equal(x.grad.data, [4.0, 5.0, 6.0])
+
+
+@pytest.mark.parametrize("operands", [((), (3,)), ((3,), ()), ((), ())])
+def test_matmul_with_a_0d_operand_says_to_use_multiplication(operands):
+    a, b = (ag.Tensor(np.ones(shape)) for shape in operands)
+    with pytest.raises(ValueError) as info:
+        a @ b
+    assert str(info.value).startswith("MatMul: matmul needs operands with at least one axis; use * for scalars")

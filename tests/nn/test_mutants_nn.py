@@ -355,3 +355,9 @@ def test_names_follow_the_root_of_a_cycle_that_does_not_pass_through_the_module(
     b.z = a
     a.p = nn.Parameter(np.ones(1))
     assert a.p.name == "x.z.p"
+
+
+def test_state_dict_numbers_parameters_across_three_groups():
+    a, b, c = _params((2,), (3,), (1,))
+    optimizer = nn.optim.SGD([{"params": [a]}, {"params": [b]}, {"params": [c]}], lr=0.1)
+    assert [g["params"] for g in optimizer.state_dict()["param_groups"]] == [[0], [1], [2]]
