@@ -773,3 +773,11 @@ def test_matmul_with_a_0d_operand_says_to_use_multiplication(operands):
     with pytest.raises(ValueError) as info:
         a @ b
     assert str(info.value).startswith("MatMul: matmul needs operands with at least one axis; use * for scalars")
+
+
+@pytest.mark.parametrize("shapes", [((3,), (4,)), ((2, 3), (4,)), ((3,), (4, 2))])
+def test_a_matmul_shape_mismatch_keeps_numpy_s_message(shapes):
+    a, b = (ag.Tensor(np.ones(shape)) for shape in shapes)
+    with pytest.raises(ValueError) as info:
+        a @ b
+    assert "mismatch" in str(info.value) and "use * for scalars" not in str(info.value)
