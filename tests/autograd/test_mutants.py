@@ -781,3 +781,20 @@ def test_a_matmul_shape_mismatch_keeps_numpy_s_message(shapes):
     with pytest.raises(ValueError) as info:
         a @ b
     assert "mismatch" in str(info.value) and "use * for scalars" not in str(info.value)
+
+
+def test_anomaly_in_backward_names_the_shapes_of_every_argument():
+    class ScaledNaN(ag.Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            return x * scale
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * np.nan, None
+
+    with ag.detect_anomaly():
+        out = ScaledNaN.apply(leaf([1.0, 2.0]), 3.0)
+        with pytest.raises(FloatingPointError) as info:
+            out.sum().backward()
+    assert "ScaledNaN backward produced NaN or inf in gradient 0 (input shapes [(2,), ()])" in str(info.value)
