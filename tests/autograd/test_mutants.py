@@ -798,3 +798,9 @@ def test_anomaly_in_backward_names_the_shapes_of_every_argument():
         with pytest.raises(FloatingPointError) as info:
             out.sum().backward()
     assert "ScaledNaN backward produced NaN or inf in gradient 0 (input shapes [(2,), ()])" in str(info.value)
+
+
+def test_transpose_of_a_nested_list_with_a_three_cycle():
+    nested = np.arange(24.0).reshape(2, 3, 4).tolist()
+    out = ag.transpose(nested, (1, 2, 0))
+    np.testing.assert_array_equal(out.data, np.transpose(np.array(nested), (1, 2, 0)))

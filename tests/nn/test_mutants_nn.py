@@ -361,3 +361,10 @@ def test_state_dict_numbers_parameters_across_three_groups():
     a, b, c = _params((2,), (3,), (1,))
     optimizer = nn.optim.SGD([{"params": [a]}, {"params": [b]}, {"params": [c]}], lr=0.1)
     assert [g["params"] for g in optimizer.state_dict()["param_groups"]] == [[0], [1], [2]]
+
+
+def test_names_in_a_cycle_through_the_module_follow_the_last_assignment():
+    a, b = Pair(), Pair()
+    a.other = b
+    b.other = a  # the root is now a (b's parent), reached from b before the walk meets b again
+    assert (a.weight.name, b.weight.name) == ("weight", "other.weight")
