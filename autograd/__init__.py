@@ -22,6 +22,7 @@ from autograd.random import manual_seed
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from autograd.check_graph import check_graph
 from autograd import func
+from autograd.compiler import compile as compile  # noqa: A004  (ag.compile, as torch.compile)
 from autograd.install_check import check_package, version
 
 __all__ = [
