@@ -2,10 +2,11 @@
 grid and a table over seeds, and a report.md that answers the handout's questions with the numbers.
 
 `python -m examples.experiments [--quick] [--seeds N] [--epochs N] [--only NAME ...] [--jobs N]
-[--out runs/experiments]`
+[--no-compile] [--out runs/experiments]`
 
 --quick (for CI) trains fewer seeds and epochs. --jobs runs the independent (setting, seed) runs in
-that many worker processes (default: the cores available); the results do not depend on it.
+that many worker processes (default: the cores available); the results do not depend on it. The runs
+train through `ag.compile` (--no-compile: eagerly, the same numbers).
 Writes <experiment>.png, <experiment>_grid.png, cnn.png, results.md and report.md, and for the
 no-activation and learning-rate questions <experiment>_gradient_flow.png (`nn.utils.GradientMonitor`
 on seed 0 of each setting: vanishing and exploding gradients made visible).
@@ -121,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cnn-epochs", type=positive_int, default=None, help="epochs of the CNN")
     parser.add_argument("--only", nargs="+", choices=(*EXPERIMENTS, "cnn"), help="run only these experiments")
     parser.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: the cores)")
+    parser.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="train through ag.compile (default: on; --no-compile: eagerly, the same numbers)",
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/experiments"), help="default: %(default)s")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -161,7 +168,15 @@ def plan(chosen: list[str], args: argparse.Namespace) -> list[Job]:
     """Every run of the chosen experiments; seed 0 keeps its trained model for the grid figure and,
     for the MONITORED questions, records its gradient flow."""
     return [
-        Job(setting, dataset, seed, args.epochs, keep_model=seed == 0, monitor=seed == 0 and name in MONITORED)
+        Job(
+            setting,
+            dataset,
+            seed,
+            args.epochs,
+            keep_model=seed == 0,
+            monitor=seed == 0 and name in MONITORED,
+            compiled=args.compile,
+        )  # fmt: skip
         for name in chosen
         for dataset in EXPERIMENTS[name].datasets
         for setting in EXPERIMENTS[name].settings
@@ -213,7 +228,7 @@ def write_experiment(
 def run_cnn(args: argparse.Namespace, out: Path) -> list[str]:
     """Train the small CNN once per seed; write cnn.png; return the markdown section."""
     started = time.perf_counter()
-    histories = [train_cnn(seed, args.cnn_epochs) for seed in range(args.seeds)]
+    histories = [train_cnn(seed, args.cnn_epochs, compiled=args.compile) for seed in range(args.seeds)]
     images, labels = generate_bars(32, np.random.default_rng(0))
     plot_cnn(histories, images, labels, out / "cnn.png")
     seconds = time.perf_counter() - started
@@ -250,7 +265,8 @@ def run(args: argparse.Namespace, argv: list[str], out: Path) -> float:
     command = "python -m examples.experiments" + "".join(" " + shlex.quote(arg) for arg in argv)
     budget = (
         f"{args.seeds} seeds per setting (the seed draws the linear data set and the initial weights), "
-        f"{args.epochs} full-batch epochs per MLP run, {args.cnn_epochs} CNN epochs, {args.jobs} worker processes. "
+        f"{args.epochs} full-batch epochs per MLP run, {args.cnn_epochs} CNN epochs, {args.jobs} worker processes, "
+        f"{'compiled (ag.compile)' if args.compile else 'eager (--no-compile)'}; the gradient-flow runs eager. "
         f"Total {total:.0f} s."
     )
     header = [

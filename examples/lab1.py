@@ -1,10 +1,11 @@
 """The back-propagation lab: train a 2-4-4-1 sigmoid MLP on the linear and the XOR data sets.
 
 `python -m examples.lab1 [--dataset both] [--hidden 4 4] [--init normal] [--lr 1] [--epochs 10000]
-[--backprop autograd|hand] [--seed 0] [--out runs/lab1] ...` (see --help)
+[--backprop autograd|hand] [--no-compile] [--seed 0] [--out runs/lab1] ...` (see --help)
 
 The defaults are the handout's: weights N(0, 1) and zero biases, sigmoid everywhere, MSE, plain
-SGD on the full batch. Prints `epoch N loss L` lines, every sample's ground truth and prediction
+SGD on the full batch; autograd's steps run through `ag.compile` (--no-compile: eagerly, the same
+numbers). Prints `epoch N loss L` lines, every sample's ground truth and prediction
 and the accuracy, and writes to --out: learning_curve.png, <data set>_result.png, graph.svg
 (graph.dot without Graphviz's `dot`), backprop.gif (the backward pass animated; skipped without
 `dot`), model_<data set>.npz and report.md. The files are written
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--batch-size", type=positive_int, default=None, help="samples per step (default: the full batch)")
     add("--loss", choices=LOSSES, default="mse", help="default: %(default)s")
     add("--backprop", choices=BACKPROPS, default="autograd", help="who computes the gradients (default: autograd)")
+    add("--compile", action=argparse.BooleanOptionalAction, default=True,
+        help="autograd through ag.compile (default: on; --no-compile runs it eagerly, the same numbers)")  # fmt: skip
     add("--print-every", type=non_negative_int, default=None, help="epochs between loss lines (0: none; "
         "default: 5000, or a tenth of a shorter run)")  # fmt: skip
     add("--seed", type=non_negative_int, default=0, help="data, initial weights, batch order (default: 0)")
@@ -115,7 +118,7 @@ def train_once(
     """Train a fresh model of the seed on the named data set with the given backprop."""
     X, y = load_dataset(name, args.seed, args.n)
     model = make_model(args.hidden, args.activation, args.seed, args.output_activation, args.bias, args.init)
-    gradients = make_gradients(backprop, model, args.loss, args.activation, args.output_activation)
+    gradients = make_gradients(backprop, model, args.loss, args.activation, args.output_activation, args.compile)
     optimizer = make_optimizer(args.optimizer, list(model.parameters()), args.lr)
     history = train(
         gradients, optimizer, X, y, args.epochs, args.batch_size, args.seed,
@@ -219,7 +222,8 @@ def run(args: argparse.Namespace, argv: list[str], out: Path) -> None:
         "loss": args.loss,
         "optimizer": f"{optimizer_name}, learning rate {args.lr:g}, {batch}",
         "epochs": args.epochs,
-        "gradients": f"{args.backprop} (checked against {other})",
+        "gradients": f"{args.backprop} (checked against {other}); autograd "
+        + ("compiled (ag.compile)" if args.compile else "eager (--no-compile)"),
         "seed": args.seed,
     }
     command = "python -m examples.lab1" + "".join(" " + shlex.quote(arg) for arg in argv)

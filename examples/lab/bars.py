@@ -72,14 +72,16 @@ def logit_accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> 
     return float(np.mean((logits > 0) == (labels > 0.5)))
 
 
-def train_cnn(seed: int, epochs: int, n_train: int = 256, n_test: int = 256) -> CNNHistory:
-    """Train `make_cnn(seed)` with Adam on mini-batches of bar images; test on unseen ones."""
+def train_cnn(seed: int, epochs: int, n_train: int = 256, n_test: int = 256, compiled: bool = True) -> CNNHistory:
+    """Train `make_cnn(seed)` with Adam on mini-batches of bar images (through `ag.compile` unless
+    `compiled` is False: the same numbers); test on unseen ones."""
     rng = np.random.default_rng(seed)
     train_images, train_labels = generate_bars(n_train, rng)
     test_images, test_labels = generate_bars(n_test, rng)
     model = make_cnn(seed)
     optimizer = nn.optim.Adam(list(model.parameters()), lr=LEARNING_RATE)
     loss_fn = nn.BCEWithLogitsLoss()
+    step = ag.compile(lambda images, labels: loss_fn(model(images), labels)) if compiled else None
     losses, train_accuracies, test_accuracies = np.empty(epochs), np.empty(epochs), np.empty(epochs)
     loader = nn.data.DataLoader(nn.data.TensorDataset(train_images, train_labels), BATCH_SIZE, shuffle=True, rng=rng)
     started = time.perf_counter()
@@ -87,8 +89,11 @@ def train_cnn(seed: int, epochs: int, n_train: int = 256, n_test: int = 256) -> 
         batch_losses = []
         for images, labels in loader:
             optimizer.zero_grad()
-            loss = loss_fn(model(images), labels)
-            loss.backward()
+            if step is not None:
+                loss = step(images, labels)
+            else:
+                loss = loss_fn(model(images), labels)
+                loss.backward()
             optimizer.step()
             batch_losses.append(loss.item())
         losses[epoch] = np.mean(batch_losses)

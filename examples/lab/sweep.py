@@ -83,6 +83,7 @@ class Job:
     epochs: int
     keep_model: bool = False  # return the trained parameters (for the prediction figures)
     monitor: bool = False  # record the gradient flow with nn.utils.GradientMonitor (read-only)
+    compiled: bool = True  # train through ag.compile (a monitored run trains eagerly: its hooks need the graph)
 
 
 class RunOutput(NamedTuple):
@@ -98,7 +99,8 @@ def run_job(job: Job) -> RunOutput:
     s = job.setting
     X, y = load_dataset(job.dataset, job.seed, s.n)
     model = make_model(s.hidden, s.activation, job.seed, s.output_activation, s.bias, s.init)
-    gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation)
+    compiled = job.compiled and not job.monitor
+    gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation, compiled)
     optimizer = make_optimizer(s.optimizer, list(model.parameters()), s.lr)
     monitor = nn.utils.GradientMonitor(model, histograms=False) if job.monitor else None
     history = train(

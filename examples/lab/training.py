@@ -111,15 +111,26 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 
 class AutogradGradients:
-    """Loss and gradients from the engine: forward, `loss.backward()`."""
+    """Loss and gradients from the engine: forward, `loss.backward()`; by default through `ag.compile`,
+    which replays the same ops as plain NumPy calls (the same numbers, bit for bit)."""
 
-    def __init__(self, model: nn.Module, loss: str, output_activation: str) -> None:
+    def __init__(self, model: nn.Module, loss: str, output_activation: str, compiled: bool = True) -> None:
         self.model, self.loss_fn = model, make_loss(loss, output_activation)
+        self.compiled = compiled
+        if compiled:  # closures over the model, so ag.compile's guards see its parameters
+            loss_fn = self.loss_fn
+            self.step = ag.compile(lambda X, y: loss_fn(model(X), y))
+            # a compiled call returns one Tensor (the loss): the output, for the accuracy, is a forward-only call
+            self.forward = ag.compile(lambda X: model(X))
 
     def __call__(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Fill every parameter's `.grad`; return the loss and the network's output."""
-        output = self.model(ag.Tensor(X))
-        loss = self.loss_fn(output, ag.Tensor(y))
+        X, y = ag.Tensor(X), ag.Tensor(y)
+        if self.compiled:
+            output = self.forward(X, backward=False).data.copy()
+            return self.step(X, y).item(), output
+        output = self.model(X)
+        loss = self.loss_fn(output, y)
         loss.backward()
         return loss.item(), output.data
 
@@ -156,11 +167,11 @@ class HandGradients:
 
 
 def make_gradients(
-    backprop: str, model: nn.Module, loss: str, activation: str, output_activation: str
+    backprop: str, model: nn.Module, loss: str, activation: str, output_activation: str, compiled: bool = True
 ) -> AutogradGradients | HandGradients:
-    """The gradient source named by `--backprop`."""
+    """The gradient source named by `--backprop`; `compiled` (autograd only) runs it through `ag.compile`."""
     if backprop == "autograd":
-        return AutogradGradients(model, loss, output_activation)
+        return AutogradGradients(model, loss, output_activation, compiled)
     if backprop == "hand":
         return HandGradients(model, loss, activation, output_activation)
     raise ValueError(f"make_gradients: unknown backprop {backprop!r}; choose from {', '.join(BACKPROPS)}")

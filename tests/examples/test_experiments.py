@@ -122,6 +122,18 @@ def test_the_gradient_monitor_records_without_changing_the_run() -> None:
         assert flow[0] == pytest.approx(np.abs(grads[name]).mean(), rel=1e-12), name
 
 
+def test_compiled_runs_equal_eager_ones_bit_for_bit() -> None:
+    for setting in (Setting("sigmoid", lr=1.0), Setting("adam relu", activation="relu", optimizer="adam", lr=0.01)):
+        compiled, eager = (
+            run_job(Job(setting, "xor", 2, 50, keep_model=True, compiled=flag)) for flag in (True, False)
+        )
+        assert np.array_equal(compiled.history.losses, eager.history.losses)
+        assert all(np.array_equal(compiled.state[name], eager.state[name]) for name in eager.state)
+    compiled_cnn, eager_cnn = bars.train_cnn(0, 2, compiled=True), bars.train_cnn(0, 2, compiled=False)
+    assert np.array_equal(compiled_cnn.losses, eager_cnn.losses)
+    assert np.array_equal(compiled_cnn.test_accuracies, eager_cnn.test_accuracies)
+
+
 def test_monitored_seed_0_is_merged_with_the_same_run_elsewhere() -> None:
     setting, same = Setting("a", lr=1.0), Setting("b", lr=1.0)
     outputs = run_jobs([Job(setting, "xor", 0, 5, keep_model=True), Job(same, "xor", 0, 5, monitor=True)], 1)

@@ -313,6 +313,41 @@ def test_mini_batches_come_from_the_data_loader_in_the_seeds_order() -> None:
 
 
 @pytest.mark.parametrize(
+    "name, batch_size, loss, activation, output_activation",
+    [
+        ("xor", None, "mse", "sigmoid", "sigmoid"),
+        ("linear", 7, "bce", "tanh", "none"),
+        ("xor", None, "mse", "none", "none"),
+    ],
+)
+def test_compiled_training_equals_eager_bit_for_bit(
+    name: str, batch_size: int | None, loss: str, activation: str, output_activation: str
+) -> None:
+    # the last case diverges (a linear model at lr 1): compiled, it stops at the same epoch
+    runs = {}
+    for compiled in (True, False):
+        X, y = load_dataset(name, seed=3)
+        model = make_model((4, 4), activation, seed=3, output_activation=output_activation)
+        gradients = make_gradients("autograd", model, loss, activation, output_activation, compiled=compiled)
+        history = train(gradients, make_optimizer("sgd", list(model.parameters()), 1.0), X, y, 60, batch_size, seed=3)
+        runs[compiled] = history, [p.data.copy() for p in model.parameters()], gradients
+    (compiled_run, compiled_weights, step), (eager_run, eager_weights, _) = runs[True], runs[False]
+    assert np.array_equal(compiled_run.losses, eager_run.losses, equal_nan=True)
+    assert np.array_equal(compiled_run.accuracies, eager_run.accuracies, equal_nan=True)
+    assert compiled_run.diverged_at == eager_run.diverged_at
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(compiled_weights, eager_weights, strict=True))
+    assert step.step.counts["replays"] > 0 and step.step.fallback_reason is None  # the plan ran, not eager code
+
+
+def test_no_compile_flag(tmp_path: Path) -> None:
+    assert lab1.parse_args(["--out", str(tmp_path)]).compile is True
+    assert lab1.parse_args(["--no-compile", "--out", str(tmp_path)]).compile is False
+    code, _ = run_lab(["--dataset", "xor", "--epochs", "30", "--quiet", "--no-compile", "--out", str(tmp_path)])
+    assert code == 0
+    assert "autograd eager (--no-compile)" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
     "flags, message",
     [
         (["--seed", "-1"], "argument --seed: must be a non-negative integer, got -1"),
