@@ -56,13 +56,14 @@ class Mul(Function):
 
 class Div(Function):
     """a / b: d/da = 1/b; d/db = -a/b². Saves its inputs, not its output (as PyTorch), so that
-    the result can be modified in place and `y /= b` differentiates twice."""
+    the result can be modified in place and `y /= b` differentiates twice; and `a` only when b
+    needs a gradient, so that `y / 3.0` leaves `y` free to be modified in place."""
 
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.saved_tensors = (a, b)
+        ctx.saved_tensors = (a if ctx._edges[1] is not None else None, b)
         return a / b
 
     @staticmethod
