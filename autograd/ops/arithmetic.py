@@ -74,6 +74,24 @@ class Div(Function):
         return grad_a if needs_a else None, -grad_a * (a / b) if needs_b else None
 
 
+class Reciprocal(Function):
+    """1 / x: the gradient is -g / x², written with the saved output (as PyTorch), so that x
+    can be modified in place afterwards. `c / x` for a number c is recorded as `(1 / x) * c`."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(1.0 / x)  # an array even for 0-d x, so that the saved output is the output
+        ctx.saved_tensors = (out,)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return -grad_output * out * out
+
+
 class Neg(Function):
     """-x: the gradient is -g."""
 

@@ -83,3 +83,48 @@ def test_fuzz_finding7_second_order_through_a_division(finite_difference_grad):
     got = ag.grad(f(a, b), [a, b])
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g.data, e, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- fuzz finding 2, c / y: recorded as (1 / y) * c
+
+
+def _number_over_y_then_write_y(module, tensor):
+    x0 = tensor(-1.3)
+    v1 = abs(x0)
+    v2 = 2.0 / v1
+    v1 -= 0.25  # PyTorch keeps reciprocal(v1), not v1
+    v2 += 1.0  # and nothing of the quotient
+    (v1 + v2).sum().backward()
+    return float(x0.grad.item()), float(v2.sum().item())
+
+
+def test_fuzz_finding2_inplace_write_to_y_after_a_number_over_y():
+    grad, value = _number_over_y_then_write_y(ag, _npgrad_scalar)
+    assert grad == pytest.approx(-(1.0 - 2.0 / 1.3**2))
+    assert value == pytest.approx(2.0 / 1.3 + 1.0)
+
+
+def test_fuzz_finding2_a_number_over_y_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    expected = _number_over_y_then_write_y(torch, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    assert _number_over_y_then_write_y(ag, _npgrad_scalar) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("number", [1.0, -2.0, 3, 0.0])
+def test_fuzz_finding2_a_number_over_y_first_and_second_order(number, finite_difference_grad):
+    y = Tensor([0.5, -1.5, 2.5], requires_grad=True)
+    q = number / y
+    np.testing.assert_allclose(q.data, number / y.data, rtol=1e-15)
+
+    def f(y):
+        (g,) = ag.grad((number / y * y.sin()).sum(), [y], create_graph=True)
+        return (g * g).sum()
+
+    (got,) = ag.grad(f(y), [y])
+    np.testing.assert_allclose(got.data, finite_difference_grad(f, [y])[0], rtol=1e-6, atol=1e-9)
+
+
+def test_fuzz_finding2_an_array_over_y_is_still_one_division():
+    y = Tensor([0.5, -1.5], requires_grad=True)
+    assert (np.array([1.0, 2.0]) / y).grad_fn.name == "Div"
+    assert (2.0 / y).grad_fn.name == "Mul" and (2.0 / y).grad_fn.next_functions[0][0].name == "Reciprocal"
