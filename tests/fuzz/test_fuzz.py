@@ -116,6 +116,30 @@ def test_inplace_steps_follow_pytorchs_rules() -> None:
     assert Builder(Options(views=True), leaves).try_step(Step("neg", ("x0",), (), "v1"))
 
 
+def _steep_sine(factor: float) -> Program:
+    """sin(k x): central differences at step h are off by k^2 h^2 / 6 (relative), more than the tolerance,
+    while those at h and h/2 agree within it (the false alarm of seed 2001135, second-order run)."""
+    return Program(
+        (Leaf("x0", (), (0.3,)),), (Step("mul c", ("x0",), (factor,), "v1"), Step("sin", ("v1",), (), "v2")), ("v2",)
+    )
+
+
+def test_a_right_gradient_of_a_steep_program_is_not_a_finding() -> None:
+    program = _steep_sine(float(np.sqrt(6 * 1.3e-5)) / 1e-6)  # relative error 1.3e-5 at h = 1e-6
+    assert check(program) is None
+
+
+def test_a_small_error_in_a_steep_program_is_still_found() -> None:
+    correct = elementwise.Sin.backward
+
+    def wrong(ctx: ag.Function, grad_output: Any) -> Any:
+        return correct(ctx, grad_output) * (1.0 + 5e-5)
+
+    with _patched(elementwise.Sin, "backward", wrong):
+        failure = check(_steep_sine(float(np.sqrt(6 * 1.3e-5)) / 1e-6))
+    assert failure is not None and failure.kind == "gradient"
+
+
 # ---------------------------------------------------------------------------- planted bugs
 
 
