@@ -242,7 +242,9 @@ class Tensor:
         return Mul.apply(other, self)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        """other / self."""
+        """other / self; for a number, (1 / self) * other, as PyTorch, which keeps no copy of self."""
+        if type(other) is float or type(other) is int:
+            return Mul.apply(Reciprocal.apply(self), other)
         return Div.apply(other, self)
 
     def __rpow__(self, other: Any) -> Tensor:
@@ -440,7 +442,7 @@ from autograd.backward import run_backward  # noqa: E402
 from autograd.hooks import register_tensor_hook  # noqa: E402
 from autograd.inplace import apply_inplace, buffer_version  # noqa: E402
 from autograd.numpy_interop import numpy_function, numpy_ufunc  # noqa: E402
-from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Reciprocal, Sub  # noqa: E402
 from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh  # noqa: E402
 from autograd.ops.indexing import GetItem, SetItem, as_index  # noqa: E402
 from autograd.ops.linalg import MatMul  # noqa: E402

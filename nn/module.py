@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import weakref
-import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -295,6 +294,8 @@ class Module:
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> Module:
         """Restore parameters saved by `save` into this model (never unpickles); returns self."""
+        import zipfile  # here, not at the top: `import nn` stays light (tests/test_packaging.py)
+
         not_ours = f"{type(self).__name__}.load: {str(path)!r} is not an npgrad .npz file (as written by Module.save)"
         with open(path, "rb") as file:
             magic = file.read(4)
