@@ -140,3 +140,13 @@ def test_each_engine_module_can_be_imported_first_in_a_fresh_interpreter():
         results = list(pool.map(_import_first, modules))
     failed = [f"{module}:\n{stderr}" for module, code, stderr in results if code != 0]
     assert not failed, "\n".join(failed)
+
+
+def test_operators_are_the_ops_apply_itself():
+    """bind.py binds `Tensor.__mul__` to `Mul.apply` directly: no extra call on the hot path."""
+    import autograd as ag
+    from autograd.ops.arithmetic import Add, Mul
+    from autograd.ops.elementwise import Tanh
+
+    assert ag.Tensor.__mul__ is Mul.apply and ag.Tensor.__add__ is Add.apply and ag.Tensor.tanh is Tanh.apply
+    assert ag.Tensor.sum.__qualname__ == "Tensor.sum" and ag.Tensor.__radd__.__qualname__ == "Tensor.__radd__"
