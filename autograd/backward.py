@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograd import anomaly
-from autograd.function import input_edge
+from autograd.function import decode_edge, input_edge
 from autograd.grad_mode import current_mode, enter_mode, exit_mode
 from autograd.hooks import run_tensor_hooks
 from autograd.inplace import buffer_version, inplace_clock
@@ -89,7 +89,7 @@ def run_backward(
                     continue
                 if type(grad) is not _ndarray or grad.shape != arg.data.shape:
                     grad = _conform(grad, arg, node, create_graph)
-                if type(edge) is tuple:
+                if type(edge) is tuple:  # `decode_edge`, inlined
                     if len(edge) == 1:  # a leaf
                         add_leaf_grad(leaf_grads, edge[0], grad)
                         continue
@@ -202,7 +202,7 @@ def _raise_freed(node: Any) -> None:
 def _check_not_freed_before(node: Any, pending: dict[Any, Any]) -> None:
     """A multi-output node met again after this pass ran and freed it is fine, but one freed by
     an earlier backward that still has gradients waiting is a second backward through it."""
-    if node.inputs is None and any(type(key) is tuple and key[0] is node for key in pending):
+    if node.inputs is None and any(decode_edge(key)[0] is node for key in pending):
         _raise_freed(node)
 
 
