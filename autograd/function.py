@@ -43,6 +43,9 @@ class Function:
     written with NumPy operators and `np.` functions it is then itself recorded, which is
     how every op gets higher derivatives. Saved arrays that are an input or an output of
     the op become that Tensor; anything else saved is treated as a constant.
+
+    The built-in ops assign `ctx.saved_tensors = (...)` rather than call `save_for_backward`:
+    the same thing, one Python call less per recorded op (measured 1-3% of the per-op cost).
     """
 
     __slots__ = ("inputs", "_edges", "saved_tensors", "_outputs", "_seq", "__dict__", "__weakref__")

@@ -10,8 +10,6 @@ from autograd.function import Function
 class Add(Function):
     """a + b, broadcasting: each side's gradient is the output's, summed over broadcast axes."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -23,8 +21,6 @@ class Add(Function):
 
 class Sub(Function):
     """a - b, broadcasting: the gradient is +g for a and -g for b."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
@@ -38,8 +34,6 @@ class Sub(Function):
 class Mul(Function):
     """a * b. Each operand is saved only when the other needs a gradient (as PyTorch), so that
     `y * 2.0` leaves `y` free to be modified in place."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
@@ -58,8 +52,6 @@ class Div(Function):
     """a / b: d/da = 1/b; d/db = -a/b². Saves its inputs, not its output (as PyTorch), so that
     the result can be modified in place and `y /= b` differentiates twice."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.saved_tensors = (a, b)
@@ -76,8 +68,6 @@ class Div(Function):
 class Neg(Function):
     """-x: the gradient is -g."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -90,8 +80,6 @@ class Neg(Function):
 class Pow(Function):
     """x ** p: d/dx = p x^(p-1); d/dp = x^p log x (taken as 0 where x <= 0). Saves its inputs,
     not its output, so that the result can be modified in place."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, p):
