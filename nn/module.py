@@ -51,13 +51,14 @@ class Module:
             self._modules.pop(name, None)
             parameters[name] = value
             object.__setattr__(self, name, value)
-            self._root()._name_parameters()
+            value._owner = weakref.ref(self)
+            self._names_changed()
         elif isinstance(value, Module):
             parameters.pop(name, None)
             self._modules[name] = value
             object.__setattr__(value, "_parent", weakref.ref(self))
             object.__setattr__(self, name, value)
-            self._root()._name_parameters()
+            self._names_changed()
         else:
             if parameters is not None and name in parameters:
                 if value is not None:
@@ -128,6 +129,9 @@ class Module:
         for child in self._modules.values():
             if child is not None:
                 object.__setattr__(child, "_parent", weakref.ref(self))
+        for param in self._parameters.values():
+            if param is not None:
+                param._owner = weakref.ref(self)
 
     def _root(self) -> Module:
         """The outermost module this one is registered in."""
@@ -140,9 +144,20 @@ class Module:
             module = parent
         return module
 
-    def _name_parameters(self) -> None:
-        for path, param in self.named_parameters():
-            param._set_path(path)
+    # Parameters are named after their path in the outermost module (`layers.0.weight`) lazily:
+    # an assignment only marks the tree's names stale (renaming the whole tree on each one made
+    # building an n-layer model O(n²)); `Parameter.name` renames the tree when it is read stale.
+    def _names_changed(self) -> None:
+        """Mark the parameter names of this module's tree stale."""
+        object.__setattr__(self._root(), "_stale_names", True)
+
+    def _refresh_parameter_names(self) -> None:
+        """Name every parameter of this module's tree after its path, if an assignment changed them."""
+        root = self._root()
+        if root.__dict__.get("_stale_names"):
+            object.__setattr__(root, "_stale_names", False)
+            for path, param in root.named_parameters():
+                param._set_path(path)
 
     # ---------------------------------------------------------------- traversal
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
