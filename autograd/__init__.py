@@ -12,6 +12,7 @@ from autograd.anomaly import detect_anomaly
 from autograd.backward import grad
 from autograd.bind import bind_tensor_methods
 from autograd.check_graph import check_graph
+from autograd.compiler import compile as compile  # noqa: A004  (ag.compile, as torch.compile)
 from autograd.creation import arange, from_numpy, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from autograd.function import Function
 from autograd.functional import (

@@ -18,7 +18,7 @@ from autograd.hooks import register_tensor_hook
 from autograd.inplace import apply_inplace, buffer_version
 from autograd.keyword_spelling import axis_keywords
 from autograd.numpy_interop import numpy_function, numpy_ufunc
-from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Reciprocal, Sub
 from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh
 from autograd.ops.indexing import GetItem, SetItem, as_index
 from autograd.ops.linalg import MatMul
@@ -97,7 +97,9 @@ class TensorOpMethods:
         return Mul.apply(other, self)
 
     def __rtruediv__(self: Tensor, other: Any) -> Tensor:
-        """other / self."""
+        """other / self; for a number, (1 / self) * other, as PyTorch, which keeps no copy of self."""
+        if type(other) is float or type(other) is int:
+            return Mul.apply(Reciprocal.apply(self), other)
         return Div.apply(other, self)
 
     def __rpow__(self: Tensor, other: Any) -> Tensor:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd.function import Function
-from autograd.gradcheck import InputCheck, compare_jacobians
+from autograd.gradcheck import GradcheckError, InputCheck, compare_jacobians
 from autograd.tensor import Tensor
 
 __all__ = ["check_graph", "GraphCheckReport", "OpFailure"]
@@ -56,6 +56,10 @@ class GraphCheckReport:
     def ok(self) -> bool:
         return not self.failures
 
+    def __bool__(self) -> bool:
+        """`assert ag.check_graph(loss)` fails on a wrong graph."""
+        return self.ok
+
     def __str__(self) -> str:
         checked = self.node_count - len(self.skipped)
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
@@ -74,9 +78,12 @@ class GraphCheckReport:
         return "\n".join(lines)
 
 
-def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> GraphCheckReport:
+def check_graph(
+    output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = False
+) -> GraphCheckReport:
     """Check the backward of every op in the graph that produced `output`, each on the values it
-    saw; call it before `backward()` (or after `backward(retain_graph=True)`)."""
+    saw; call it before `backward()` (or after `backward(retain_graph=True)`). Returns the report
+    (true when every op agrees), or with `raise_exception` raises `GradcheckError` with its table."""
     if not isinstance(output, Tensor):
         raise TypeError(f"check_graph: output must be a Tensor, got {type(output).__name__}")
     if output.grad_fn is None:
@@ -104,6 +111,8 @@ def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: flo
                     node.name, position, len(nodes), check.index, check.max_abs_err, check.max_rel_err, check.describe()
                 )
                 report.failures.append(failure)
+    if raise_exception and not report.ok:
+        raise GradcheckError(str(report))
     return report
 
 

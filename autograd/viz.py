@@ -134,8 +134,10 @@ def _write_atomically(path: Path, content: bytes) -> None:
         with open(temporary, "xb") as file:  # "x": never an existing file; mode follows the umask
             file.write(content)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno is not None:  # name the target, not the temporary file
+            raise type(error)(error.errno, f"save_graph: {error.strerror}", str(path)) from None
         raise
 
 

@@ -19,7 +19,7 @@ def info() -> dict[str, Any]:
 
 
 def skip_reason(case: Case) -> str | None:
-    if case.form == "nn":
+    if case.form in ("nn", "compiled"):
         try:
             import nn.functional  # noqa: F401
             import nn.optim
@@ -109,11 +109,35 @@ class NNTrainer:
         return [str(p.grad.dtype) for p in self.model.parameters()]
 
 
+class CompiledTrainer(NNTrainer):
+    """The nn form with the loss and its backward through `ag.compile`: `step(X, y)` replays a plan.
+    The two tracing calls run at construction (their grads are dropped, the weights untouched), so
+    that the first measured step, its memory included, is a replay."""
+
+    def __init__(self, problem: MLPProblem) -> None:
+        super().__init__(problem)
+        loss = self.F.mse_loss if problem.loss == "mse" else self.F.cross_entropy
+        self.compiled = ag.compile(lambda X, target: loss(self.model(X), target))
+        for _ in range(2):
+            self.compiled(self.X, self.target)
+            self.optimizer.zero_grad()
+
+    def step(self) -> float:
+        self.optimizer.zero_grad()
+        loss = self.compiled(self.X, self.target)
+        self.optimizer.step()
+        return float(loss.data)
+
+
 def make_trainer(case: Case, problem: MLPProblem) -> RawTrainer | NNTrainer:
+    if case.form == "compiled":
+        return CompiledTrainer(problem)
     return NNTrainer(problem) if case.form == "nn" else RawTrainer(problem)
 
 
 def implementation(case: Case) -> str:
+    if case.form == "compiled":
+        return "ag.compile(the nn form's loss), nn.optim" if case.workload != "W4" else "ag.compile(chain + sum)"
     return "nn.MLP + nn.functional + nn.optim.SGD" if case.form == "nn" else "raw Tensor ops"
 
 
@@ -140,5 +164,33 @@ class TanhChain:
         return output.data
 
 
+class CompiledChain(TanhChain):
+    """The chain through `ag.compile`: `forward()` replays forward and backward of `chain(x).sum()`
+    (so the split into forward and backward time is not meaningful, only their total), `values()`
+    evaluates the chain's output with a second compiled function, for the check only."""
+
+    def __init__(self, x0: np.ndarray, links: int) -> None:
+        super().__init__(x0, links)
+        self.loss = ag.compile(lambda x: self.chain(x).sum())
+        self.outputs = ag.compile(self.chain)
+        for _ in range(2):
+            self.forward()
+
+    def chain(self, y: ag.Tensor) -> ag.Tensor:
+        for _ in range(self.links):
+            y = (y * CHAIN_SCALE + CHAIN_SHIFT).tanh()
+        return y
+
+    def forward(self) -> ag.Tensor:
+        self.x.grad = None
+        return self.loss(self.x)
+
+    def backward(self, output: ag.Tensor) -> np.ndarray:
+        return self.x.grad.data
+
+    def values(self, output: ag.Tensor) -> np.ndarray:
+        return self.outputs(self.x, backward=False).data
+
+
 def make_chain(case: Case, x0: np.ndarray, links: int) -> TanhChain:
-    return TanhChain(x0, links)
+    return CompiledChain(x0, links) if case.form == "compiled" else TanhChain(x0, links)

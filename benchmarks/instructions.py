@@ -22,7 +22,7 @@ from pathlib import Path
 from benchmarks.worker import ENGINE_MODULES
 from benchmarks.workloads import CASES, CHAIN_STEPS, FULL, chain_input, mlp_problem
 
-DEFAULT_CASES = ("W1/raw", "W1/nn", "W2/raw", "W2/nn", "W4/raw")
+DEFAULT_CASES = ("W1/raw", "W1/nn", "W2/raw", "W2/nn", "W4/raw", "W1/compiled", "W2/compiled", "W4/compiled")
 STEPS = {"W1": (10, 40), "W2": (10, 40), "W4": (1, 3)}  # (few, many) steps of each workload
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -94,7 +94,32 @@ def build_rows(engines: dict[str, Any]) -> list[Row]:
         return met and (ratio_torch is None or ratio_torch < 1.0)
 
     rows.append(row("W4 raw", "µs/op fwd+bwd", 1e-6, keys, "total_per_op", "≤ 2.7× NumPy, < PyTorch", w4_rule))
+    rows += compiled_rows(case, row, within)
     rows += w5_rows(engines, case, row)
+    return rows
+
+
+def compiled_rows(case: Callable, row: Callable, within: Callable) -> list[Row]:
+    """ag.compile (issue 13): W1/W2 and W3 at most 1.0x hand-written NumPy, W3 with less peak memory than
+    the eager nn form, the W4 chain at most 1.3x NumPy per op."""
+    rows = []
+    for workload in ("W1", "W2"):
+        keys = {"ours": f"{workload}/compiled", "numpy": f"{workload}/raw"}
+        rows.append(row(f"{workload} compiled", "µs/step", 1e-6, keys, "time_per_step", "≤ 1.0× NumPy", within(1.0)))
+    for dtype, suffix in (("float64", ""), ("float32", "-f32")):
+        keys = {"ours": f"W3{suffix}/compiled", "numpy": f"W3{suffix}/raw"}
+        label = f"W3 {dtype} compiled"
+        rows.append(row(label, "ms/step", 1e-3, keys, "time_per_step", "≤ 1.0× NumPy", within(1.0)))
+        eager = case("ours", f"W3{suffix}/nn")
+        eager_peak = eager["peak_memory"] if eager else None
+
+        def below_eager(values: dict, eager_peak: float | None = eager_peak) -> bool | None:
+            return None if eager_peak is None else values["ours"]["median"] < eager_peak
+
+        target = "< eager nn" + (f" ({eager_peak / 1e6:.2f})" if eager_peak else "")
+        rows.append(row(label, "peak MB †", 1e6, keys, "peak_memory", target, below_eager))
+    keys = {"ours": "W4/compiled", "numpy": "W4/raw"}
+    rows.append(row("W4 compiled", "µs/op fwd+bwd", 1e-6, keys, "total_per_op", "≤ 1.3× NumPy", within(1.3)))
     return rows
 
 

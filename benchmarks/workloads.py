@@ -31,7 +31,7 @@ class Case:
     """One row of the table: a workload, the form it is written in, and the float dtype."""
 
     workload: str  # "W1" .. "W5"
-    form: str  # "raw": Tensor ops and a manual update; "nn": nn.MLP + nn.functional + nn.optim
+    form: str  # "raw": Tensor ops and a manual update; "nn": nn.MLP + nn.functional + nn.optim; "compiled": ag.compile
     dtype: str = "float64"
 
     @property
@@ -51,6 +51,12 @@ CASES: tuple[Case, ...] = (
     Case("W3", "nn", "float32"),
     Case("W4", "raw"),
     Case("W5", "raw"),
+    # ag.compile (issue 13): the nn form's loss compiled, and the W4 chain compiled
+    Case("W1", "compiled"),
+    Case("W2", "compiled"),
+    Case("W3", "compiled", "float64"),
+    Case("W3", "compiled", "float32"),
+    Case("W4", "compiled"),
 )
 
 

@@ -4,14 +4,19 @@ by assignment, in order, so `named_parameters()` is the same in every run."""
 from __future__ import annotations
 
 import os
+import secrets
 import weakref
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd import Tensor
 from nn.parameter import Parameter
+
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive with files, an empty one
+_roots_to_rename: dict[int, weakref.ref[Module]] = {}  # id(root) -> root whose tree changed (see _names_changed)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -132,6 +137,7 @@ class Module:
         for param in self._parameters.values():
             if param is not None:
                 param._owner = weakref.ref(self)
+        self._names_changed()  # a copy is named when asked, like the original
 
     def _root(self) -> Module:
         """The outermost module this one is registered in."""
@@ -144,20 +150,24 @@ class Module:
             module = parent
         return module
 
-    # Parameters are named after their path in the outermost module (`layers.0.weight`) lazily:
-    # an assignment only marks the tree's names stale (renaming the whole tree on each one made
-    # building an n-layer model O(n²)); `Parameter.name` renames the tree when it is read stale.
+    # Parameters are named after their path in the outermost module (`layers.0.weight`) lazily.
+    # Renaming the whole tree on every assignment made building an n-layer model O(n²); instead an
+    # assignment queues its tree's root (`_roots_to_rename`, oldest first, a root once at its latest
+    # place), and the first `Parameter.name` read renames those trees in that order: the names
+    # that renaming on every assignment would give, each tree walked once.
     def _names_changed(self) -> None:
-        """Mark the parameter names of this module's tree stale."""
-        object.__setattr__(self._root(), "_stale_names", True)
+        """Queue this module's root for renaming (after the assignment that changed its tree)."""
+        root = self._root()
+        _roots_to_rename.pop(id(root), None)
+        _roots_to_rename[id(root)] = weakref.ref(root)
 
     def _refresh_parameter_names(self) -> None:
-        """Name every parameter of this module's tree after its path, if an assignment changed them."""
-        root = self._root()
-        if root.__dict__.get("_stale_names"):
-            object.__setattr__(root, "_stale_names", False)
-            for path, param in root.named_parameters():
-                param._set_path(path)
+        """Name the parameters of every queued tree after their paths, in the order queued."""
+        while _roots_to_rename:
+            root = _roots_to_rename.pop(next(iter(_roots_to_rename)))()
+            if root is not None:
+                for path, param in root.named_parameters():
+                    param._set_path(path)
 
     # ---------------------------------------------------------------- traversal
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
@@ -249,12 +259,13 @@ class Module:
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values into the parameters in place. Shape mismatches always raise; missing and
-        unexpected keys raise when `strict`, else they are returned."""
+        """Copy values into the parameters in place, after checking every entry: shape and dtype
+        mismatches always raise; missing and unexpected keys raise when `strict`, else they are
+        returned. Nothing is changed unless every entry is accepted."""
         own = dict(self.named_parameters())
         own.update(self.named_buffers())  # buffers (BatchNorm's running statistics) are state too
         missing = [name for name in own if name not in state_dict]
-        unexpected = [name for name in state_dict if name not in own]
+        unexpected = [str(name) for name in state_dict if name not in own]
         values = {
             name: np.asarray(value.data if isinstance(value, Tensor) else value)
             for name, value in state_dict.items()
@@ -265,6 +276,11 @@ class Module:
             for name in values
             if values[name].shape != own[name].shape
         ]
+        wrong_dtype = [
+            f"{name}: saved {values[name].dtype}, model {own[name].dtype}"
+            for name in values
+            if not np.can_cast(values[name].dtype, own[name].dtype, casting="same_kind")
+        ]
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))
@@ -272,6 +288,8 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if wrong_shape:
             problems.append("wrong shapes: " + "; ".join(wrong_shape))
+        if wrong_dtype:
+            problems.append("dtypes that cannot be cast: " + "; ".join(wrong_dtype))
         if problems:
             raise RuntimeError(f"{type(self).__name__}.load_state_dict: " + " | ".join(problems))
         for name, value in values.items():
@@ -279,14 +297,39 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters to a `.npz` file at exactly `path`."""
-        with open(path, "wb") as file:
-            np.savez(file, **self.state_dict())
+        """Write the parameters to a `.npz` file at exactly `path`, atomically: the state goes to a
+        temporary file in the same folder, renamed into place, so a failed or interrupted save
+        leaves the previous file as it was."""
+        path = Path(path)
+        state = self.state_dict()
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            with open(temporary, "xb") as file:  # "x": never an existing file; mode follows the umask
+                np.savez(file, **state)
+            os.replace(temporary, path)
+        except BaseException as error:
+            temporary.unlink(missing_ok=True)
+            if isinstance(error, OSError) and error.errno is not None:
+                raise type(error)(error.errno, f"{type(self).__name__}.save: {error.strerror}", str(path)) from None
+            raise
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> Module:
-        """Restore parameters saved by `save` into this model (no pickle); returns self."""
-        with np.load(path, allow_pickle=False) as archive:
-            self.load_state_dict({name: archive[name] for name in archive.files}, strict=strict)
+        """Restore parameters saved by `save` into this model (never unpickles); returns self."""
+        import zipfile  # here, not at the top: `import nn` stays light (tests/test_packaging.py)
+
+        not_ours = f"{type(self).__name__}.load: {str(path)!r} is not an npgrad .npz file (as written by Module.save)"
+        with open(path, "rb") as file:
+            magic = file.read(4)
+        if magic not in _ZIP_MAGICS:
+            raise ValueError(f"{not_ours}: it is not a zip archive")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                state = {name: archive[name] for name in archive.files}
+        except ValueError as error:  # object arrays (which npgrad never writes) or a damaged header
+            raise ValueError(f"{not_ours}: an entry is not a plain numeric array (Python objects?)") from error
+        except (zipfile.BadZipFile, EOFError, OSError) as error:
+            raise ValueError(f"{not_ours}: {error}") from error
+        self.load_state_dict(state, strict=strict)
         return self
 
     # ---------------------------------------------------------------- printing

@@ -50,11 +50,12 @@ class Mul(Function):
 
 class Div(Function):
     """a / b: d/da = 1/b; d/db = -a/b². Saves its inputs, not its output (as PyTorch), so that
-    the result can be modified in place and `y /= b` differentiates twice."""
+    the result can be modified in place and `y /= b` differentiates twice; and `a` only when b
+    needs a gradient, so that `y / 3.0` leaves `y` free to be modified in place."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.saved_tensors = (a, b)
+        ctx.saved_tensors = (a if ctx._edges[1] is not None else None, b)
         return a / b
 
     @staticmethod
@@ -63,6 +64,22 @@ class Div(Function):
         needs_a, needs_b = ctx.needs_input_grad
         grad_a = grad_output / b
         return grad_a if needs_a else None, -grad_a * (a / b) if needs_b else None
+
+
+class Reciprocal(Function):
+    """1 / x: the gradient is -g / x², written with the saved output (as PyTorch), so that x
+    can be modified in place afterwards. `c / x` for a number c is recorded as `(1 / x) * c`."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(1.0 / x)  # an array even for 0-d x, so that the saved output is the output
+        ctx.saved_tensors = (out,)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return -grad_output * out * out
 
 
 class Neg(Function):

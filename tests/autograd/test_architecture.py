@@ -60,7 +60,9 @@ def import_graph(package_dir: Path, package: str) -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                submodules = [f"{node.module}.{alias.name}" for alias in node.names]
+                submodules = [name for name in submodules if name in modules]
+                targets = submodules or [node.module]  # `from pkg import mod` needs mod, not pkg's __init__
             graph[name] |= {target for target in targets if target in modules and target != name}
     return graph
 

@@ -240,3 +240,51 @@ def test_an_op_that_fails_when_rerun_is_named() -> None:
     loss = OnlyOnce.apply(random_leaf(2).exp()).sum()
     with pytest.raises(RuntimeError, match=r"re-running OnlyOnce \(node 2 of 3\) on its inputs failed"):
         ag.check_graph(loss)
+
+
+def test_the_report_is_true_exactly_when_every_op_agrees() -> None:
+    """Issue 11 item 22: `assert ag.check_graph(loss)` fails on a wrong graph."""
+    good = ag.check_graph(model(depth=2))
+    bad = ag.check_graph(model(depth=2, bad_layer=1))
+    assert bool(good) is True and good.ok
+    assert bool(bad) is False and not bad.ok
+    with pytest.raises(AssertionError):
+        assert ag.check_graph(model(depth=2, bad_layer=0))
+
+
+def test_raise_exception_raises_gradcheck_error_with_the_table() -> None:
+    loss = model(depth=3, bad_layer=1)
+    report = ag.check_graph(loss)  # the default returns the report, even for a wrong graph
+    assert not report.ok
+    with pytest.raises(ag.GradcheckError) as info:
+        ag.check_graph(loss, raise_exception=True)
+    message = str(info.value)
+    assert message == str(report)
+    assert "max abs err" in message and "6 of 11  ForgetfulSigmoid  0" in message
+    clean = ag.check_graph(model(depth=3), raise_exception=True)  # a correct graph raises nothing
+    assert clean.ok
+
+
+class ScaleByConstant(ag.Function):
+    """x * c for a constant c: no gradient for c, correctly, since c does not require grad."""
+
+    @staticmethod
+    def forward(ctx, x, c):
+        ctx.save_for_backward(c)
+        return x * c
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (c,) = ctx.saved_tensors
+        return grad_output * c, None
+
+
+def test_a_constant_float_input_is_not_checked_as_if_it_required_grad() -> None:
+    """Inputs are re-checked by edge (requires grad in the graph), not by dtype (planted bug)."""
+    x = random_leaf(2, 3)
+    constant = ag.Tensor(np.random.default_rng(1).standard_normal((2, 3)))  # float64, no grad
+    report = ag.check_graph(ScaleByConstant.apply(x, constant).sum())
+    assert report.ok, str(report)
+    assert report.node_count == 2 and report.skipped == []
+    built_in = ag.check_graph((x * constant + constant).sum())
+    assert built_in.ok and built_in.node_count == 3

@@ -329,6 +329,7 @@ OPS: dict[type[ag.Function], Callable[[st.DataObject], Case]] = {
     arithmetic.Mul: binary(arithmetic.Mul, uniform, uniform, np.multiply),
     arithmetic.Div: binary(arithmetic.Div, uniform, away_from_zero, np.divide),
     arithmetic.Neg: unary(arithmetic.Neg, uniform, np.negative),
+    arithmetic.Reciprocal: unary(arithmetic.Reciprocal, away_from_zero, np.reciprocal),
     arithmetic.Pow: pow_case,
     elementwise.Exp: unary(elementwise.Exp, uniform, np.exp),
     elementwise.Log: unary(elementwise.Log, positive, np.log),

@@ -1,4 +1,4 @@
-"""`python -m tests.fuzz --programs 5000 [--second-order] [--seed S] [--views] [--include-known]`
+"""`python -m tests.fuzz --programs 5000 [--second-order] [--seed S] [--no-views] [--include-known]`
 
 Runs that many random programs (seeds S, S+1, ...), checks each against NumPy and finite
 differences, shrinks every failure and prints each distinct one once, as runnable code.
@@ -22,12 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--programs", type=_positive, default=1000, help="how many programs (default 1000)")
     parser.add_argument("--seed", type=_non_negative, default=0, help="the first program's seed (default 0)")
     parser.add_argument("--second-order", action="store_true", help="also check second derivatives")
-    parser.add_argument("--views", action="store_true", help="also write in place through views (issue 11 item 2)")
+    parser.add_argument("--no-views", action="store_true", help="never write in place through a view (on by default)")
     parser.add_argument(
         "--include-known", action="store_true", help=f"also generate what the known findings {sorted(KNOWN)} fail on"
     )
     args = parser.parse_args(argv)
-    options = Options(views=args.views) if args.include_known else ci_options(args.second_order, args.views)
+    views = not args.no_views
+    options = Options(views=views) if args.include_known else ci_options(args.second_order, views)
     oracle = check if args.include_known else ci_check
 
     started = time.monotonic()

@@ -78,7 +78,9 @@ def check(program: Program, second_order: bool = False, skip: frozenset[str] = f
     want_grads, scale = central_differences(numpy_loss, arrays)
     problem = _gradient_difference("d loss", program, got_grads, want_grads, scale)
     if problem:
-        return _confirmed("gradient", problem, program, numpy_loss, arrays, want_grads)
+        failure = _confirmed("gradient", problem, program, numpy_loss, arrays, got_grads, want_grads)
+        if failure is not None:
+            return failure
     if second_order:
         return _check_second_order(program, cotangents, skip)
     return None
@@ -113,14 +115,21 @@ def _check_second_order(program: Program, cotangents: list[np.ndarray], skip: fr
     arrays = [leaf.array() for leaf in program.leaves]
     want, scale = central_differences(first_order_h, arrays)
     problem = _gradient_difference("d h", program, got, want, scale)
-    return _confirmed("second-order", problem, program, first_order_h, arrays, want) if problem else None
+    return _confirmed("second-order", problem, program, first_order_h, arrays, got, want) if problem else None
 
 
-def _confirmed(kind: str, problem: str, program: Program, f: Any, arrays: list, want: list) -> Failure:
-    """The failure, if central differences with half the step agree with `want`; else "unreliable"."""
+def _confirmed(
+    kind: str, problem: str, program: Program, f: Any, arrays: list, got: list, want: list
+) -> Failure | None:
+    """The failure, if central differences with half the step agree with `want`; else "unreliable".
+    None if `got` agrees with the Richardson extrapolation of the two, (4 D(h/2) - D(h)) / 3, whose
+    error is O(h^4): the differences at h were off by their own O(h^2) error (a steep, curved program)."""
     again, scale = central_differences(f, arrays, EPS / 2)
     if _gradient_difference("differences", program, want, again, scale):
         return Failure("unreliable", f"{problem} (but differences with steps {EPS} and {EPS / 2} disagree)", kind)
+    extrapolated = [(4.0 * a - w) / 3.0 for a, w in zip(again, want)]
+    if not _gradient_difference("extrapolated", program, got, extrapolated, scale):
+        return None
     return Failure(kind, problem, kind)
 
 

@@ -228,8 +228,149 @@ def test_save_and_load_npz(tmp_path):
 def test_load_refuses_pickled_objects(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, **{"layers.0.weight": np.array([object()], dtype=object)})
-    with pytest.raises(ValueError, match="allow_pickle"):
+    with pytest.raises(ValueError, match="is not an npgrad .npz file") as info:
         nn.MLP([2, 1]).load(path)
+    assert "pickle" not in str(info.value).replace(str(path), "")  # never suggests an unsafe load
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"hello, I am a text file\n", b"", b"\x80\x04K\x01.", b"PK\x03\x04 a broken zip"],
+    ids=["text", "empty", "pickle", "broken-zip"],
+)
+def test_load_of_a_file_that_is_not_an_npz_says_so(tmp_path, content):
+    """Issue 11 item 17: never suggest allow_pickle; say what the file is not."""
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    model = nn.MLP([2, 1])
+    before = model.state_dict()
+    with pytest.raises(ValueError) as info:
+        model.load(path)
+    message = str(info.value)
+    assert f"{str(path)!r} is not an npgrad .npz file" in message and "MLP.load" in message
+    assert "pickle" not in message.replace(str(path), "")
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_load_of_a_single_npy_array_says_it_is_not_an_npz(tmp_path):
+    path = tmp_path / "weights.npy"
+    np.save(path, np.zeros(3))
+    with pytest.raises(ValueError, match="is not an npgrad .npz file"):
+        nn.MLP([2, 1]).load(path)
+
+
+def test_load_of_a_missing_file_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing.npz"):
+        nn.MLP([2, 1]).load(tmp_path / "nothing.npz")
+
+
+def _saved_then_fail_while_saving(tmp_path, monkeypatch, make_it_fail):
+    """Save a good file, then save again with `make_it_fail` applied: return the path and the
+    bytes of the good file."""
+    path = tmp_path / "model.npz"
+    nn.MLP([2, 3, 1]).save(path)
+    good = path.read_bytes()
+    model = nn.MLP([2, 3, 1])
+    make_it_fail(model, monkeypatch)
+    return path, good, model
+
+
+def test_save_is_atomic_when_building_the_state_raises(tmp_path, monkeypatch):
+    """Issue 11 item 12: an exception while the state is built leaves the previous file intact."""
+
+    def broken_state_dict():
+        raise MemoryError("out of memory while copying the parameters")
+
+    def make_it_fail(model, monkeypatch):
+        monkeypatch.setattr(model, "state_dict", broken_state_dict)
+
+    path, good, model = _saved_then_fail_while_saving(tmp_path, monkeypatch, make_it_fail)
+    with pytest.raises(MemoryError):
+        model.save(path)
+    assert path.read_bytes() == good
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_save_is_atomic_when_interrupted_while_writing(tmp_path, monkeypatch):
+    """Ctrl-C half way through writing the archive: the previous file is intact, no temp file left."""
+
+    def half_written_savez(file, **arrays):
+        file.write(b"PK\x03\x04 half an archive")
+        raise KeyboardInterrupt
+
+    def make_it_fail(model, monkeypatch):
+        monkeypatch.setattr(np, "savez", half_written_savez)
+
+    path, good, model = _saved_then_fail_while_saving(tmp_path, monkeypatch, make_it_fail)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path)
+    assert path.read_bytes() == good
+    assert list(tmp_path.iterdir()) == [path]
+    monkeypatch.undo()
+    restored = nn.MLP([2, 3, 1]).load(path)
+    reference = nn.MLP([2, 3, 1])
+    reference.load_state_dict(dict(np.load(path)))
+    for name, value in restored.state_dict().items():
+        np.testing.assert_array_equal(value, reference.state_dict()[name])
+
+
+def test_save_replaces_an_existing_file_and_keeps_the_exact_path(tmp_path):
+    path = tmp_path / "model"  # no extension: still exactly this path
+    path.write_bytes(b"old")
+    source = nn.MLP([2, 3, 1])
+    source.save(path)
+    assert list(tmp_path.iterdir()) == [path]
+    target = nn.MLP([2, 3, 1]).load(path)
+    for name, value in target.state_dict().items():
+        np.testing.assert_array_equal(value, source.state_dict()[name])
+
+
+def test_save_into_a_missing_folder_names_the_target(tmp_path):
+    target = tmp_path / "missing_dir" / "model.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        nn.MLP([2, 1]).save(target)
+    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("bad_key", "bad_value", "expected"),
+    [
+        ("head.bias", np.array([1j]), "head.bias: saved complex128, model float64"),
+        ("head.bias", np.array(["x"]), "head.bias: saved <U1, model float64"),
+        ("head.bias", np.zeros((1, 1)), "head.bias: saved (1, 1), model (1,)"),
+        ("head.nothing", np.zeros(1), "unexpected keys: head.nothing"),
+    ],
+    ids=["complex", "string", "shape", "name"],
+)
+def test_load_state_dict_validates_every_entry_before_changing_any(bad_key, bad_value, expected):
+    """Issue 11 item 13: a bad last entry leaves the earlier parameters as they were."""
+    model = Outer()
+    before = model.state_dict()
+    state = {name: value + 1.0 for name, value in before.items()}  # every entry would change a parameter
+    state[bad_key] = bad_value  # the last key in the model's order (or an extra one)
+    assert list(state)[-1] == bad_key or bad_key not in before
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(state)
+    assert expected in str(info.value)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_load_state_dict_casts_within_a_kind_and_refuses_across_kinds():
+    model = nn.Linear(2, 1)
+    model.load_state_dict({"weight": np.array([[1.0, 2.0]], dtype=np.float32), "bias": np.array([3])})
+    assert model.weight.dtype == np.float64 and model.bias.data.tolist() == [3.0]
+    with pytest.raises(RuntimeError, match="bias: saved complex64, model float64"):
+        model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1, dtype=np.complex64)}, strict=False)
+
+
+def test_load_state_dict_refuses_a_same_size_different_shape_array():
+    """(3,) into a (1, 3) parameter: the same size is not the same shape (planted bug: size !=)."""
+    model = nn.Linear(3, 1)  # weight (1, 3)
+    with pytest.raises(RuntimeError, match=r"weight: saved \(3,\), model \(1, 3\)"):
+        model.load_state_dict({"weight": np.ones(3), "bias": np.zeros(1)})
+    assert not np.any(model.weight.data == 1.0)
 
 
 def test_named_parameters_order_is_stable_across_hash_seeds():

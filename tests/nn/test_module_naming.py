@@ -30,10 +30,10 @@ def _build_counting_visits(monkeypatch, pairs: int) -> tuple[nn.Sequential, list
 def test_building_a_deep_sequential_walks_no_tree(monkeypatch):
     model, visits = _build_counting_visits(monkeypatch, 300)
     assert visits[0] == 0, f"building 600 modules walked {visits[0]} modules (was O(n²): a rename per assignment)"
-    assert model[598].weight.name == "598.weight"  # the first read names the whole tree, once
-    assert visits[0] == 601
+    assert model[598].weight.name == "598.weight"  # the first read names each changed tree, once
+    assert visits[0] == 300 + 601  # each Linear (queued by its own __init__), then the Sequential
     assert model[0].bias.name == "0.bias" and [p.name for p in model.parameters()][-1] == "598.bias"
-    assert visits[0] == 601 + 601  # parameters() walks the tree; the names were not recomputed
+    assert visits[0] == 901 + 601  # parameters() walks the tree; the names were not recomputed
 
 
 def test_names_follow_later_assignments_and_copies():

@@ -1,0 +1,200 @@
+"""`ag.compile(fn)`: trace a training step once, then replay it as plain NumPy calls.
+
+The first two calls with a given key (argument shapes, dtypes, `requires_grad`; grad mode) run `fn`
+eagerly while recording it (see `trace`); when both recordings made the same graph, a `Plan` is built
+and every later call with that key runs the plan: the ops' own forward and backward on arrays, no
+Tensor and no node objects, the leaves' `.grad` filled as `loss.backward()` fills them. A function that
+reads values while tracing, or whose two traces differ, runs eagerly from then on, after one warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograd.compiler.plan import Plan
+from autograd.compiler.trace import Trace, Tracing, same_trace
+from autograd.grad_mode import current_mode
+from autograd.tensor import Tensor
+
+__all__ = ["compile", "CompiledFunction"]
+
+_ndarray = np.ndarray
+_new_tensor = object.__new__
+CACHE_SIZE = 8  # plans kept per compiled function (least recently used dropped first)
+
+
+class CompiledFunction:
+    """The callable `ag.compile(fn)` returns: `step(*args, backward=True)` -> the output Tensor."""
+
+    def __init__(self, fn: Callable[..., Any], cache_size: int = CACHE_SIZE, fast: bool = True) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self.fast = fast  # use the fast kernels of kernels.py where they apply
+        self.fallback_reason: str | None = None  # set when fn runs eagerly for good
+        self.counts = {"traces": 0, "replays": 0, "eager": 0}
+        self._cache: OrderedDict[Any, Any] = OrderedDict()  # key -> Trace (seen once) or _Entry
+
+    def __call__(self, *args: Any, backward: bool = True) -> Tensor:
+        if self.fallback_reason is not None or current_mode()[1] or Tracing.active:
+            return self._eager(args, backward)  # inside another compiled function's trace: part of it
+        key = _key(args)
+        entry = self._cache.get(key)
+        if type(entry) is _Entry:
+            if entry.guards_hold():
+                self.counts["replays"] += 1
+                return _as_tensor(entry.plan.run(args, backward))
+            entry = None
+            del self._cache[key]
+        if key is None:
+            self._give_up("an argument is neither a Tensor, an ndarray nor a hashable constant, or is the "
+                          "output of a recorded op (pass it detached)")  # fmt: skip
+            return self._eager(args, backward)
+        return self._trace(key, entry, args, backward)
+
+    def _trace(self, key: Any, previous: Trace | None, args: tuple[Any, ...], backward: bool) -> Tensor:
+        self.counts["traces"] += 1
+        trace = Trace(args)
+        with Tracing(trace):
+            out = self.fn(*args)
+        trace.finish(out)
+        if backward:
+            _backward(out, self.fn)
+        if trace.problem is not None:
+            self._give_up(trace.problem)
+        elif previous is None:
+            self._store(key, trace)
+        else:
+            difference = same_trace(previous, trace)
+            if difference is not None:
+                self._give_up(f"its graph depends on values: {difference}")
+            else:
+                self._store(key, _Entry(Plan(trace, self.fast), self.fn))
+        return out
+
+    def _store(self, key: Any, value: Any) -> None:
+        self._cache[key] = value
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def _give_up(self, reason: str) -> None:
+        self.fallback_reason = reason
+        self._cache.clear()
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        warnings.warn(f"ag.compile: {name} will run eagerly: {reason}", RuntimeWarning, stacklevel=4)
+
+    def _eager(self, args: tuple[Any, ...], backward: bool) -> Tensor:
+        self.counts["eager"] += 1
+        out = self.fn(*args)
+        if backward:
+            _backward(out, self.fn)
+        return out
+
+    def plans(self) -> list[Plan]:
+        """The plans in the cache (for inspection: `plan.source` is the generated code)."""
+        return [entry.plan for entry in self._cache.values() if type(entry) is _Entry]
+
+
+class _Entry:
+    """A plan and the guards that must hold before it runs: its closure leaves unchanged, and the
+    modules found in `fn`'s closure still holding those leaves and in the same training mode."""
+
+    def __init__(self, plan: Plan, fn: Callable[..., Any]) -> None:
+        self.plan = plan
+        self.held, self.modes = _module_guards(fn, plan.leaves)
+
+    def guards_hold(self) -> bool:
+        for params, name, leaf in self.held:
+            if params.get(name) is not leaf:
+                return False
+        for module, mode in self.modes:
+            if module.training is not mode:
+                return False
+        return self.plan.leaves_unchanged()
+
+
+def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[Any], list[Any]]:
+    """Module-like objects (with `named_modules()`) that `fn` reaches through its closure, its globals
+    or `self`: where each holds a leaf of the plan (replacing that parameter re-traces) and each
+    module's `training` flag (switching train/eval re-traces). Duck-typed: autograd does not import nn."""
+    candidates: list[Any] = [fn, getattr(fn, "__self__", None)]
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            candidates.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    code, globals_ = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    if code is not None:
+        candidates.extend(globals_.get(name) for name in code.co_names)
+    wanted = {id(leaf): leaf for leaf in leaves}
+    held, modes, seen = [], [], set()
+    for candidate in candidates:
+        if not callable(getattr(candidate, "named_modules", None)):
+            continue
+        for _, module in candidate.named_modules():
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            if isinstance(getattr(module, "training", None), bool):
+                modes.append((module, module.training))
+            params = getattr(module, "_parameters", None)
+            if isinstance(params, dict):
+                held.extend((params, name, p) for name, p in params.items() if id(p) in wanted)
+    return held, modes
+
+
+def _key(args: tuple[Any, ...]) -> Any:
+    """Shapes, dtypes and requires_grad of the arrays; other arguments by value; which arrays are
+    the same object; and whether grad mode is on. None when an argument cannot be keyed."""
+    parts: list[Any] = [current_mode()[0]]
+    arrays: list[int] = []
+    for arg in args:
+        if isinstance(arg, Tensor):
+            if arg.grad_fn is not None:
+                return None
+            data = arg.data
+            parts.append((data.shape, data.dtype, arg.requires_grad))
+            arrays.append(id(data))
+        elif type(arg) is _ndarray:
+            parts.append((arg.shape, arg.dtype))
+            arrays.append(id(arg))
+        else:
+            try:
+                hash(arg)
+            except TypeError:
+                return None
+            parts.append(("value", type(arg), arg))
+    if len(arrays) > 1 and len(set(arrays)) < len(arrays):
+        parts.append(tuple(arrays.index(a) for a in arrays))
+    return tuple(parts)
+
+
+def _backward(out: Any, fn: Callable[..., Any]) -> None:
+    if not isinstance(out, Tensor):
+        name = getattr(fn, "__qualname__", repr(fn))
+        raise TypeError(f"ag.compile: {name} returned {type(out).__name__}; it must return the loss as a Tensor")
+    out.backward()
+
+
+def _as_tensor(array: np.ndarray) -> Tensor:
+    tensor = _new_tensor(Tensor)
+    tensor.data = array
+    tensor.requires_grad = False
+    tensor.grad_fn = None
+    return tensor
+
+
+def compile(fn: Callable[..., Any] | None = None, *, cache_size: int = CACHE_SIZE) -> Any:  # noqa: A001
+    """Trace `fn` (returning a scalar loss Tensor) once and replay it as NumPy: `step = ag.compile(fn)`,
+    then `loss = step(*args)` runs forward and backward (leaves' `.grad` filled), `step(*args,
+    backward=False)` only evaluates. Usable as `@ag.compile` or `@ag.compile(cache_size=...)`."""
+    if fn is None:
+        return lambda f: CompiledFunction(f, cache_size)
+    return CompiledFunction(fn, cache_size)

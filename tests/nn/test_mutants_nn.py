@@ -1,0 +1,370 @@
+"""Tests written to kill the `nn/optim` and `nn/module.py` mutants that survived mutation testing
+(see README, "Mutation testing"): messages, hyperparameter bounds, and saving and restoring state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+
+def _params(*shapes, dtype=np.float64) -> list[nn.Parameter]:
+    rng = np.random.default_rng(0)
+    return [nn.Parameter(rng.standard_normal(shape).astype(dtype)) for shape in shapes]
+
+
+def _step(optimizer, params, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    for p in params:
+        p.grad = ag.Tensor(rng.standard_normal(p.shape).astype(p.dtype))
+    optimizer.step()
+
+
+def test_adam_betas_are_checked_with_clear_messages():
+    (p,) = _params((2,))
+    nn.optim.Adam([p], betas=(0.0, 0.0))  # 0 is a valid beta (no averaging)
+    with pytest.raises(ValueError) as info:
+        nn.optim.Adam([p], betas=(0.9, 0.99, 0.9))
+    assert str(info.value) == "Adam: betas must be a pair (beta1, beta2), got (0.9, 0.99, 0.9)"
+    with pytest.raises(ValueError, match=r"^Adam: invalid beta2=1.0 in betas; expected 0 <= beta < 1$"):
+        nn.optim.Adam([p], betas=(0.9, 1.0))
+
+
+def test_adamw_passes_every_hyperparameter_on():
+    (p,) = _params((2,))
+    optimizer = nn.optim.AdamW([p], lr=0.2, betas=(0.5, 0.6), eps=0.125, weight_decay=0.25)
+    group = optimizer.param_groups[0]
+    assert (group["lr"], group["betas"], group["eps"], group["weight_decay"]) == (0.2, (0.5, 0.6), 0.125, 0.25)
+
+
+def test_an_optimizer_without_update_says_what_to_define():
+    class Incomplete(nn.optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, dict(lr=0.1))
+
+    (p,) = _params((2,))
+    optimizer = Incomplete([p])
+    p.grad = ag.Tensor(np.ones(2))
+    with pytest.raises(NotImplementedError) as info:
+        optimizer.step()
+    assert str(info.value) == "Incomplete must define update(param, grad, state, group)"
+
+
+def test_state_dict_numbers_parameters_across_groups():
+    a, b, c = _params((2,), (3,), (1,))
+    optimizer = nn.optim.SGD([{"params": [a, b]}, {"params": [c], "lr": 0.5}], lr=0.1, momentum=0.9)
+    groups = optimizer.state_dict()["param_groups"]
+    assert [g["params"] for g in groups] == [[0, 1], [2]]
+    assert groups[1]["lr"] == 0.5 and groups[0]["lr"] == 0.1
+
+
+def test_load_state_dict_with_another_number_of_groups_says_so():
+    a, b = _params((2,), (3,))
+    two = nn.optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+    one = nn.optim.SGD([a, b], lr=0.1)
+    with pytest.raises(ValueError) as info:
+        one.load_state_dict(two.state_dict())
+    assert str(info.value) == "SGD.load_state_dict: the saved state has 2 parameter groups, this optimizer has 1"
+
+
+def test_state_of_a_later_parameter_loads_when_an_earlier_one_has_none():
+    a, b = _params((2,), (3,))
+    optimizer = nn.optim.SGD([a, b], lr=0.1, momentum=0.9)
+    b.grad = ag.Tensor(np.ones(3))  # only b has a gradient, so only b has state
+    optimizer.step()
+    saved = optimizer.state_dict()
+    assert list(saved["state"]) == [1]
+    c, d = _params((2,), (3,))
+    other = nn.optim.SGD([c, d], lr=0.1, momentum=0.9)
+    other.load_state_dict(saved)
+    assert c not in other.state
+    np.testing.assert_array_equal(other.state[d]["momentum_buffer"], np.ones(3))
+
+
+def test_loaded_state_is_a_copy_in_the_parameter_dtype():
+    (p,) = _params((3,))
+    optimizer = nn.optim.Adam([p], lr=0.1)
+    _step(optimizer, [p])
+    saved = optimizer.state_dict()
+    kept = {key: np.array(value, copy=True) for key, value in saved["state"][0].items()}
+    (q,) = _params((3,), dtype=np.float32)
+    other = nn.optim.Adam([q], lr=0.1)
+    other.load_state_dict(saved)
+    assert other.state[q]["exp_avg"].dtype == np.float32 and other.state[q]["exp_avg_sq"].dtype == np.float32
+    (r,) = _params((3,))
+    same = nn.optim.Adam([r], lr=0.1)
+    same.load_state_dict(saved)
+    assert not np.shares_memory(same.state[r]["exp_avg"], saved["state"][0]["exp_avg"])
+    _step(same, [r], seed=1)
+    for key, value in kept.items():
+        np.testing.assert_array_equal(saved["state"][0][key], value)  # the caller's dict is left alone
+
+
+def test_state_dict_keeps_plain_numbers_plain():
+    (p,) = _params((2,))
+    optimizer = nn.optim.Adam([p], lr=0.1)
+    _step(optimizer, [p])
+    _step(optimizer, [p], seed=1)
+    state = optimizer.state_dict()["state"][0]
+    assert type(state["step"]) is int and state["step"] == 2
+    assert not np.shares_memory(state["exp_avg"], optimizer.state[p]["exp_avg"])
+
+
+def test_optimizer_repr_lists_each_group_without_its_parameters():
+    a, b = _params((2,), (3,))
+    optimizer = nn.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    lines = repr(optimizer).split("\n")
+    assert lines[0] == "SGD (" and lines[-1] == ")"
+    assert "Parameter Group 0" in lines and "Parameter Group 1" in lines
+    assert "    lr: 0.1" in lines and "    lr: 0.5" in lines
+    assert not any("params" in line for line in lines)
+    assert lines.index("Parameter Group 1") < lines.index("    lr: 0.5")
+
+
+def test_rmsprop_state_as_pytorch_names_it():
+    (p,) = _params((2,))
+    plain = nn.optim.RMSprop([p], lr=0.01)
+    for seed in range(3):
+        _step(plain, [p], seed)
+    assert set(plain.state[p]) == {"step", "square_avg"} and plain.state[p]["step"] == 3
+    (q,) = _params((2,))
+    with_momentum = nn.optim.RMSprop([q], lr=0.01, momentum=0.5)
+    for seed in range(2):
+        _step(with_momentum, [q], seed)
+    assert set(with_momentum.state[q]) == {"step", "square_avg", "momentum_buffer"}
+    assert with_momentum.state[q]["step"] == 2
+
+
+# ------------------------------------------------------------------ nn.Module
+
+
+class Pair(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(np.ones((1, 2)))
+        self.bias = nn.Parameter(np.zeros(1))
+
+    def forward(self, x, scale=1.0):
+        return (x @ self.weight.T + self.bias) * scale
+
+
+def test_a_new_module_is_in_training_mode_and_calls_forward_with_keywords():
+    model = Pair()
+    assert model.training is True and nn.Module().training is True
+    assert model.eval() is model and model.training is False
+    out = model(ag.Tensor([[1.0, 2.0]]), scale=3.0)
+    np.testing.assert_array_equal(out.data, [[9.0]])
+
+    class Bare(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError) as info:
+        Bare()(1)
+    assert str(info.value) == "Bare must define forward()"
+
+
+def test_deleting_registering_and_adding_update_what_is_listed():
+    model = Pair()
+    model.note = "plain"
+    del model.note  # a plain attribute is deleted as usual
+    del model.bias
+    assert [name for name, _ in model.named_parameters()] == ["weight"]
+    model.register_parameter("bias", None)
+    assert model.bias is None and [name for name, _ in model.named_parameters()] == ["weight"]
+    model.register_parameter("extra", nn.Parameter(np.ones(2)))
+    assert [name for name, _ in model.named_parameters()] == ["weight", "extra"] and model.extra.name == "extra"
+    model.add_module("child", Pair())
+    assert [name for name, _ in model.named_parameters()] == ["weight", "extra", "child.weight", "child.bias"]
+    del model.child
+    assert [name for name, _ in model.named_modules()] == [""]
+    model.add_module("slot", None)
+    assert model.slot is None and list(model.children()) == []
+
+
+def test_add_module_refuses_bad_modules_and_names_with_messages():
+    model = Pair()
+    with pytest.raises(TypeError) as info:
+        model.add_module("x", 3)
+    assert str(info.value) == "Pair.add_module: int is not a Module"
+    for bad in ("", "a.b"):
+        with pytest.raises(KeyError) as info:
+            model.add_module(bad, Pair())
+        assert info.value.args[0] == f"Pair.add_module: invalid module name {bad!r}"
+
+
+def test_names_with_a_dead_parent_and_a_cycle_of_modules():
+    import gc
+
+    outer = nn.Sequential(Pair())
+    child = outer[0]
+    del outer
+    gc.collect()
+    child.scale = nn.Parameter(np.ones(1))  # the parent is gone: names are relative to the child
+    assert [p.name for p in child.parameters()] == ["weight", "bias", "scale"]
+    a, b = Pair(), Pair()
+    a.other = b
+    b.other = a  # a cycle: naming must still end
+    assert [name for name, _ in a.named_parameters()] == ["weight", "bias", "other.weight", "other.bias"]
+
+
+def test_named_parameters_prefix_none_entries_and_tied_parameters():
+    model = nn.Module()
+    model.register_parameter("skipped", None)
+    model.first = Pair()
+    model.second = Pair()
+    model.second.weight = model.first.weight  # tied: listed once, under its first name
+    model.third = Pair()
+    names = [name for name, _ in model.named_parameters(prefix="net")]
+    assert names == [
+        "net.first.weight",
+        "net.first.bias",
+        "net.second.bias",
+        "net.third.weight",
+        "net.third.bias",
+    ]
+    shared = Pair()
+    model2 = nn.Module()
+    model2.a = shared
+    model2.b = shared
+    model2.c = Pair()
+    assert [name for name, _ in model2.named_modules()] == ["", "a", "c"]
+
+
+def test_load_state_dict_takes_lists_and_tensors_and_casts_within_a_kind():
+    model = Pair()
+    model.load_state_dict({"weight": [[3.0, 4.0]], "bias": ag.Tensor([5.0])})
+    np.testing.assert_array_equal(model.weight.data, [[3.0, 4.0]])
+    np.testing.assert_array_equal(model.bias.data, [5.0])
+    small = Pair()
+    small.weight.data = small.weight.data.astype(np.float32)
+    small.load_state_dict({"weight": np.array([[1.5, 2.5]]), "bias": np.zeros(1)})  # float64 into float32
+    assert small.weight.dtype == np.float32 and small.weight.data.tolist() == [[1.5, 2.5]]
+
+
+def test_load_state_dict_lists_every_problem():
+    model = nn.Module()
+    model.a = nn.Parameter(np.zeros(1))
+    model.b = nn.Parameter(np.zeros(1))
+    model.c = nn.Parameter(np.zeros(2))
+    model.d = nn.Parameter(np.zeros(3))
+    model.e = nn.Parameter(np.zeros(1))
+    model.f = nn.Parameter(np.zeros(1))
+    state = {"c": np.zeros(3), "d": np.zeros(2), "e": np.array([1j]), "f": np.array(["s"]), "x": 1.0, "y": 2.0}
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(state)
+    assert str(info.value) == (
+        "Module.load_state_dict: missing keys: a, b | unexpected keys: x, y | "
+        "wrong shapes: c: saved (3,), model (2,); d: saved (2,), model (3,) | "
+        "dtypes that cannot be cast: e: saved complex128, model float64; f: saved <U1, model float64"
+    )
+
+
+def test_save_errors_keep_errno_and_name_the_target(tmp_path):
+    target = tmp_path / "missing" / "model.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        Pair().save(target)
+    error = info.value
+    assert (error.errno, error.strerror, error.filename) == (2, "Pair.save: No such file or directory", str(target))
+
+
+def test_load_passes_strict_on(tmp_path):
+    path = tmp_path / "pair.npz"
+    Pair().save(path)
+    bigger = Pair()
+    bigger.extra = nn.Parameter(np.ones(2))
+    result = bigger.load(path, strict=False)
+    assert result is bigger
+    with pytest.raises(RuntimeError, match="missing keys: extra"):
+        bigger.load(path)
+
+
+def test_repr_shows_settings_and_children_together():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Pair()
+
+        def extra_repr(self):
+            return "scale=2"
+
+    assert repr(Scaled()) == "Scaled(\n  scale=2\n  (inner): Pair()\n)"
+
+
+# ------------------------------------------------------------------ optimizer construction and steps
+
+
+def test_optimizer_construction_errors_name_the_optimizer():
+    (p,) = _params((2,))
+    cases = [
+        (lambda: nn.optim.SGD(p, lr=0.1), TypeError, "SGD: params should be an iterable of Tensors or of dicts"),
+        (lambda: nn.optim.SGD([], lr=0.1), ValueError, "SGD got an empty parameter list"),
+        (lambda: nn.optim.SGD([p, 3], lr=0.1), TypeError, "SGD can only optimize Tensors, got int"),
+        (
+            lambda: nn.optim.SGD([nn.Parameter(np.ones(2))], lr=0.1).add_param_group([p]),
+            TypeError,
+            "SGD: a parameter group must be a dict, got list",
+        ),
+        (
+            lambda: nn.optim.SGD([ag.Tensor(np.array([1, 2]), requires_grad=False)], lr=0.1),
+            TypeError,
+            "SGD can only optimize floating-point Tensors, got dtype int64",
+        ),
+    ]
+    for make, error, message in cases:
+        with pytest.raises(error) as info:
+            make()
+        assert str(info.value).startswith(message), str(info.value)
+
+
+def test_a_group_may_hold_a_single_tensor_and_a_parameter_only_once():
+    a, b = _params((2, 3), (3,))
+    optimizer = nn.optim.SGD([a], lr=0.1)
+    optimizer.add_param_group({"params": b})
+    assert optimizer.param_groups[1]["params"] == [b]
+    with pytest.raises(ValueError, match=r"SGD: a parameter appears twice \(of shape \(2, 3\)\)"):
+        optimizer.add_param_group({"params": [a]})
+
+
+def test_zero_grad_reaches_every_parameter_and_step_returns_none_without_closure():
+    a, b, c = _params((2,), (2,), (2,))
+    optimizer = nn.optim.SGD([a, b, c], lr=0.1)
+    a.grad = ag.Tensor(np.ones(2))
+    c.grad = ag.Tensor(np.ones(2))  # b has none: zero_grad must still reach c
+    assert optimizer.step() is None
+    optimizer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(c.grad.data, [0.0, 0.0])
+    optimizer.zero_grad()
+    assert a.grad is None and b.grad is None and c.grad is None
+
+
+def test_a_float64_gradient_updates_a_float32_parameter_in_its_dtype():
+    p = nn.Parameter(np.ones(2, dtype=np.float32))
+    optimizer = nn.optim.SGD([p], lr=0.5, momentum=0.9)
+    p.grad = ag.Tensor(np.array([1.0, 2.0]))  # float64
+    optimizer.step()
+    assert p.dtype == np.float32 and optimizer.state[p]["momentum_buffer"].dtype == np.float32
+    np.testing.assert_array_equal(p.data, np.array([0.5, 0.0], dtype=np.float32))
+
+
+def test_names_follow_the_root_of_a_cycle_that_does_not_pass_through_the_module():
+    a, b, c = nn.Module(), nn.Module(), nn.Module()
+    c.x = b
+    b.y = c  # b and c form a cycle; a hangs below it
+    b.z = a
+    a.p = nn.Parameter(np.ones(1))
+    assert a.p.name == "x.z.p"
+
+
+def test_state_dict_numbers_parameters_across_three_groups():
+    a, b, c = _params((2,), (3,), (1,))
+    optimizer = nn.optim.SGD([{"params": [a]}, {"params": [b]}, {"params": [c]}], lr=0.1)
+    assert [g["params"] for g in optimizer.state_dict()["param_groups"]] == [[0], [1], [2]]
+
+
+def test_names_in_a_cycle_through_the_module_follow_the_last_assignment():
+    a, b = Pair(), Pair()
+    a.other = b
+    b.other = a  # the root is now a (b's parent), reached from b before the walk meets b again
+    assert (a.weight.name, b.weight.name) == ("weight", "other.weight")
