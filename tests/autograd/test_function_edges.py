@@ -3,6 +3,8 @@ must record the same edges (see `input_edge`, `decode_edge`) for every kind of i
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -68,6 +70,17 @@ def general_edges(*args):
 @settings(max_examples=60, deadline=None)
 @given(kinds=st.lists(st.sampled_from(INPUT_KINDS), min_size=1, max_size=4), no_grad=st.booleans())
 def test_every_apply_path_records_the_edges_of_the_general_path(kinds, no_grad):
+    check_paths_agree(kinds, no_grad)
+
+
+def test_every_unary_and_binary_combination_records_the_edges_of_the_general_path():
+    for count in (1, 2):
+        for kinds in itertools.product(INPUT_KINDS, repeat=count):
+            for no_grad in (False, True):
+                check_paths_agree(list(kinds), no_grad)
+
+
+def check_paths_agree(kinds: list[str], no_grad: bool) -> None:
     args = tuple(make_input(kind) for kind in kinds)
     if isinstance(args[0], float):  # Probe returns its first argument: keep it an array
         args = (np.ones(3),) + args[1:]
