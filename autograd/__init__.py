@@ -7,9 +7,12 @@ y = (x @ w).sigmoid().sum()
 y.backward()          # x.grad is dy/dx, w.grad is dy/dw
 """
 
-from autograd.tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
+from autograd import func  # noqa: I001  (sorted; the functional import kept compact)
 from autograd.anomaly import detect_anomaly
 from autograd.backward import grad
+from autograd.bind import bind_tensor_methods
+from autograd.check_graph import check_graph
+from autograd.compiler import compile as compile  # noqa: A004  (ag.compile, as torch.compile)
 from autograd.creation import arange, from_numpy, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from autograd.function import Function
 from autograd.functional import (
@@ -18,12 +21,12 @@ from autograd.functional import (
     softmax, sqrt, squeeze, stack, sum, tanh, transpose, var, where,
 )  # fmt: skip
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from autograd.random import manual_seed
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from autograd.check_graph import check_graph
-from autograd import func
-from autograd.compiler import compile as compile  # noqa: A004  (ag.compile, as torch.compile)
 from autograd.install_check import check_package, version
+from autograd.random import manual_seed
+from autograd.tensor import Tensor
+
+bind_tensor_methods()  # the operators and op methods of Tensor (autograd/bind.py)
 
 __all__ = [
     "Tensor", "Function", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled",

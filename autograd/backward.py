@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from sys import getrefcount
 from typing import Any
 
 import numpy as np
 
 from autograd import anomaly
-from autograd.function import input_edge
+from autograd.function import decode_edge, input_edge
 from autograd.grad_mode import current_mode, enter_mode, exit_mode
-from autograd.hooks import call_hooks, run_tensor_hooks
+from autograd.hooks import run_tensor_hooks
 from autograd.inplace import buffer_version, inplace_clock
+from autograd.leaf_grads import add_leaf_grad, finish_leaves
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
 _add_reduce = np.add.reduce  # ndarray.sum without its Python layer
-_new_tensor = object.__new__
 _FILL_BELOW = 4096  # a reduced gradient broadcast to at most this many elements is filled in, not viewed
 
 
@@ -40,41 +39,16 @@ def run_backward(
 ) -> tuple[Tensor | None, ...] | None:
     """Backpropagate from `roots`. Without `inputs`, accumulate into the leaves' `.grad`;
     with `inputs`, return their gradients and leave every `.grad` alone (`ag.grad`)."""
-    # Pending gradients, keyed by edge (see `input_edge`): a node for its output 0, (node, k)
-    # for its output k > 0. A leaf's are summed in `leaf_grads`.
-    pending: dict[Any, Any] = {}
-    leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
-    root_nodes = []
-    for position, (root, grad) in enumerate(zip(roots, root_grads)):
-        grad = _root_grad(
-            root, grad, create_graph, "backward: grad" if inputs is None else f"grad: grad_outputs[{position}]"
-        )
-        edge = input_edge(root)
-        if root.grad_fn is None:
-            _add_leaf_grad(leaf_grads, root, grad)
-            continue
-        if root.grad_fn not in root_nodes:
-            root_nodes.append(root.grad_fn)
-        pending[edge] = grad if edge not in pending else pending[edge] + grad
-
-    captured: list[Any] = []
-    node_captures: dict[Any, list[tuple[int, int]]] = {}
-    leaf_captures: dict[int, int] = {}
-    if inputs is not None:
-        captured = [None] * len(inputs)
-        for position, tensor in enumerate(inputs):
-            if tensor.grad_fn is None:
-                leaf_captures[id(tensor)] = position
-            else:
-                node_captures.setdefault(tensor.grad_fn, []).append((tensor._output_nr, position))
-
+    # Seed: each root's gradient waits on its edge (`pending`); a leaf's are summed in `leaf_grads`.
+    pending, leaf_grads, root_nodes = _seed_roots(roots, root_grads, create_graph, inputs is not None)
+    plan = _CapturePlan(inputs)  # what ag.grad takes on the way (nothing for backward())
     # Nodes wait in a heap keyed by minus their creation number: the next one popped is
     # the most recently created, so every consumer of its outputs has already run.
     ready = [(-node._seq, node) for node in root_nodes]
     heapq.heapify(ready)
     push, pop = heapq.heappush, heapq.heappop
     last_inplace = inplace_clock.last
-    general = create_graph or current_mode()[1] or bool(node_captures)
+    general = create_graph or current_mode()[1] or bool(plan.node_captures)  # no lean path this pass
     enter_mode(grad_enabled=create_graph)
     try:
         node = None  # set when the next node to run skipped the heap
@@ -83,26 +57,30 @@ def run_backward(
                 if not ready:
                     break
                 node = pop(ready)[1]
+            # Call the node's backward: the general path for its special cases (numbered as in
+            # `_run_general_path`), else the lean path, an optimisation of it.
             grad_output = pending.pop(node, None)
             if (
-                grad_output is not None
-                and type(node._outputs) is not tuple
-                and node.inputs is not None
-                and last_inplace < node._seq
-                and not (general or node._hooks)
+                grad_output is None  # 1
+                or type(node._outputs) is tuple  # 2
+                or node.inputs is None  # 3
+                or last_inplace >= node._seq  # 4
+                or general  # 5
+                or node._hooks  # 6
             ):
-                results = node.backward(node, grad_output)
-                if type(results) is not tuple:
-                    results = (results,)
-            else:
-                results = _run_special(node, grad_output, pending, node_captures, captured, create_graph)
+                results = _run_general_path(node, grad_output, pending, plan, create_graph)
                 if results is None:  # already run: scheduled once per output
                     node = None
                     continue
+            else:
+                results = node.backward(node, grad_output)
+                if type(results) is not tuple:
+                    results = (results,)
             edges = node._edges
             if len(results) != len(edges):
                 results = _check_count(node, results)
 
+            # Deliver each input's gradient along its edge (see `input_edge`), shaped like the input.
             # The newest producer that became ready runs next without a trip through the
             # heap when nothing in the heap is newer: a chain never touches the heap.
             next_node = None
@@ -111,9 +89,9 @@ def run_backward(
                     continue
                 if type(grad) is not _ndarray or grad.shape != arg.data.shape:
                     grad = _conform(grad, arg, node, create_graph)
-                if type(edge) is tuple:
+                if type(edge) is tuple:  # `decode_edge`, inlined
                     if len(edge) == 1:  # a leaf
-                        _add_leaf_grad(leaf_grads, edge[0], grad)
+                        add_leaf_grad(leaf_grads, edge[0], grad)
                         continue
                     producer = edge[0]
                 else:
@@ -130,28 +108,69 @@ def run_backward(
                     next_node = producer
                 else:
                     push(ready, (-producer._seq, producer))
+
+            # Free what the node saved, then pick the next node.
             if not retain_graph:
                 node.inputs = node.saved_tensors = node._outputs = None
             if next_node is not None and ready and next_node._seq < -ready[0][0]:
                 push(ready, (-next_node._seq, next_node))
                 next_node = None
             node = next_node
-        results = grad = grad_output = None  # no stray references: _finish_leaves may keep these arrays
-        return _finish_leaves(leaf_grads, leaf_captures, captured, inputs, create_graph, allow_unused)
+        results = grad = grad_output = None  # no stray references: finish_leaves may keep these arrays
+        return finish_leaves(leaf_grads, plan.leaf_captures, plan.captured, inputs, create_graph, allow_unused)
     finally:
         exit_mode()
 
 
-def _run_special(
-    node: Any,
-    grad_output: Any,
-    pending: dict[Any, Any],
-    node_captures: dict[Any, list[tuple[int, int]]],
-    captured: list[Any],
-    create_graph: bool,
+def _seed_roots(
+    roots: Sequence[Tensor], root_grads: Sequence[Any], create_graph: bool, for_grad: bool
+) -> tuple[dict[Any, Any], dict[int, list[Any]], list[Any]]:
+    """The pending gradients keyed by edge (a node for its output 0, (node, k) for output k > 0),
+    the leaf gradients (roots that are leaves), and the roots' nodes, each once."""
+    pending: dict[Any, Any] = {}
+    leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
+    root_nodes = []
+    for position, (root, grad) in enumerate(zip(roots, root_grads)):
+        what = f"grad: grad_outputs[{position}]" if for_grad else "backward: grad"
+        grad = _root_grad(root, grad, create_graph, what)
+        if root.grad_fn is None:
+            add_leaf_grad(leaf_grads, root, grad)
+            continue
+        if root.grad_fn not in root_nodes:
+            root_nodes.append(root.grad_fn)
+        edge = input_edge(root)
+        pending[edge] = grad if edge not in pending else pending[edge] + grad
+    return pending, leaf_grads, root_nodes
+
+
+class _CapturePlan:
+    """Where `ag.grad(outputs, inputs)` takes its results on the way: the gradient of an input
+    made by a node is captured when that node runs, a leaf input's at the end."""
+
+    __slots__ = ("captured", "node_captures", "leaf_captures")
+
+    def __init__(self, inputs: Sequence[Tensor] | None) -> None:
+        self.captured: list[Any] = [] if inputs is None else [None] * len(inputs)
+        self.node_captures: dict[Any, list[tuple[int, int]]] = {}  # node -> [(output number, position)]
+        self.leaf_captures: dict[int, int] = {}  # id(leaf) -> position
+        for position, tensor in enumerate(inputs or ()):
+            if tensor.grad_fn is None:
+                self.leaf_captures[id(tensor)] = position
+            else:
+                self.node_captures.setdefault(tensor.grad_fn, []).append((tensor._output_nr, position))
+
+
+def _run_general_path(
+    node: Any, grad_output: Any, pending: dict[Any, Any], plan: _CapturePlan, create_graph: bool
 ) -> tuple[Any, ...] | None:
-    """One node off the lean path: several outputs, a node met again, gradients that
-    `ag.grad` captures, freed or modified saved arrays, hooks, create_graph or anomaly mode.
+    """One node's backward by the general path, the reference that the lean path in
+    `run_backward` is an optimisation of. It is needed when (numbered as the test there):
+    1. no gradient waits on output 0: a multi-output node met again, or reached by another output;
+    2. the node has several outputs (their gradients are gathered, missing ones are zeros);
+    3. its saved arrays were freed by an earlier backward (an error);
+    4. something was modified in place since it was recorded (its saved arrays are checked);
+    5. for the whole pass: create_graph, anomaly mode, or gradients that `ag.grad` captures;
+    6. tensor hooks on its outputs.
     None when the node has already run in this pass."""
     outputs = node._outputs
     grads = None
@@ -163,14 +182,14 @@ def _run_special(
     elif grad_output is None:  # a second entry of a multi-output node that has run
         _check_not_freed_before(node, pending)
         return None
-    if node in node_captures:
-        for output_nr, position in node_captures[node]:
-            captured[position] = grad_output if grads is None else grads[output_nr]
+    if node in plan.node_captures:
+        for output_nr, position in plan.node_captures[node]:
+            plan.captured[position] = grad_output if grads is None else grads[output_nr]
     if node.inputs is None:
         _raise_freed(node)
     if inplace_clock.last > node._seq:
         _check_saved_versions(node)
-    return _run_node(node, [grad_output] if grads is None else grads, create_graph)
+    return _call_backward(node, [grad_output] if grads is None else grads, create_graph)
 
 
 def _raise_freed(node: Any) -> None:
@@ -183,7 +202,7 @@ def _raise_freed(node: Any) -> None:
 def _check_not_freed_before(node: Any, pending: dict[Any, Any]) -> None:
     """A multi-output node met again after this pass ran and freed it is fine, but one freed by
     an earlier backward that still has gradients waiting is a second backward through it."""
-    if node.inputs is None and any(type(key) is tuple and key[0] is node for key in pending):
+    if node.inputs is None and any(decode_edge(key)[0] is node for key in pending):
         _raise_freed(node)
 
 
@@ -210,9 +229,9 @@ def _conform(grad: Any, arg: Tensor, node: Any, create_graph: bool) -> Any:
     return np.asarray(grad) if isinstance(grad, np.generic) else grad  # a full reduction gives a NumPy scalar
 
 
-def _run_node(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
-    """The general path of one node's backward: several outputs, tensor hooks,
-    create_graph and anomaly checks."""
+def _call_backward(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any, ...]:
+    """Call `node.backward` on the general path: tensor hooks first, zeros for missing output
+    gradients, Tensors (and saved Tensors) under create_graph, anomaly checks after."""
     if node._hooks:
         run_tensor_hooks(node, grads, create_graph)
     if len(grads) > 1 and any(g is None for g in grads):
@@ -350,109 +369,6 @@ def _root_grad(root: Tensor, grad: Any, create_graph: bool, what: str = "backwar
         return grad if array.dtype == dtype else grad.astype(dtype)
     grad = array.astype(dtype)  # always a copy: the engine may hand it out as a .grad
     return Tensor(grad) if create_graph else grad
-
-
-def _add_leaf_grad(leaf_grads: dict[int, list[Any]], leaf: Tensor, grad: Any) -> None:
-    entry = leaf_grads.get(id(leaf))
-    if entry is None:
-        leaf_grads[id(leaf)] = [leaf, grad]
-    else:
-        entry[1] = entry[1] + grad
-
-
-def _finish_leaves(
-    leaf_grads: dict[int, list[Any]],
-    leaf_captures: dict[int, int],
-    captured: list[Any],
-    inputs: Sequence[Tensor] | None,
-    create_graph: bool,
-    allow_unused: bool,
-) -> tuple[Tensor | None, ...] | None:
-    """Run leaf hooks, then accumulate into `.grad` (backward) or return the grads (ag.grad)."""
-    for key, (leaf, grad) in leaf_grads.items():
-        if leaf._hooks:
-            grad = call_hooks(leaf._hooks, grad, create_graph, leaf)
-        if isinstance(grad, np.generic):  # the sum of two 0-d arrays is a NumPy scalar
-            grad = np.asarray(grad)
-        if grad.dtype.kind == "c" and leaf.data.dtype.kind != "c":
-            raise TypeError(
-                f"backward: the gradient of a real leaf of shape {leaf.shape} came out complex ({grad.dtype}): "
-                "complex numbers entered the graph; complex autograd is not supported"
-            )
-        if inputs is not None:
-            if key in leaf_captures:
-                captured[leaf_captures[key]] = grad
-            continue
-        if create_graph:
-            grad = grad if grad.dtype == leaf.data.dtype else grad.astype(leaf.data.dtype)
-            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
-            continue
-        if grad.dtype != leaf.data.dtype:
-            grad = grad.astype(leaf.data.dtype)
-        elif not _unshared(grad):
-            grad = grad.copy()  # never hand out memory that anything else can see or change
-        leaf.grad = _grad_tensor(grad if leaf.grad is None else np.asarray(leaf.grad.data + grad))
-    if inputs is None:
-        return None
-    results = []
-    for position, grad in enumerate(captured):
-        if grad is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {position} (shape {inputs[position].shape}) was not used to compute the outputs; "
-                    "pass allow_unused=True to get None for it"
-                )
-            results.append(None)
-        elif isinstance(grad, Tensor):
-            results.append(grad)
-        else:  # writable and not a view of anything the caller can see, as `.grad` is
-            results.append(_grad_tensor(np.array(grad) if not _unshared(grad) else np.asarray(grad)))
-    return tuple(results)
-
-
-def _grad_tensor(grad: np.ndarray) -> Tensor:
-    """`Tensor(grad)` without the checks of the constructor: the engine made `grad`."""
-    tensor = _new_tensor(Tensor)
-    tensor.data = grad
-    tensor.requires_grad = False
-    tensor.grad_fn = None
-    return tensor
-
-
-def _unshared(grad: np.ndarray) -> bool:
-    """Is `grad` (the array in a `leaf_grads` entry, bound to the caller's `grad`) referenced
-    by nothing else, nor its memory by any other array? Then `.grad` can take it as it is,
-    as PyTorch's AccumulateGrad steals a gradient whose use count is one."""
-    if not grad.flags.writeable:
-        return False
-    own, of_base = _reference_counts(grad)
-    if own > _REFS_OF_OWN_GRAD:
-        return False
-    base = grad.base
-    # A view (a transposed matmul result, say) is fine when its base is owned by nothing else.
-    return base is None or (type(base) is _ndarray and base.base is None and of_base <= _REFS_OF_BASE)
-
-
-def _reference_counts(grad: np.ndarray) -> tuple[int, int]:
-    base = grad.base
-    return getrefcount(grad), 0 if base is None else getrefcount(base)
-
-
-def _calibrated_reference_counts() -> tuple[int, int]:
-    """The counts `_unshared` sees for a gradient nobody else holds, measured once through the
-    same loop and calls as `_finish_leaves`: what the interpreter counts (frames, borrowed
-    references) differs between Python versions."""
-
-    def like_unshared(grad: np.ndarray) -> tuple[int, int]:
-        return _reference_counts(grad)
-
-    leaf_grads = {0: [None, np.empty((1, 2)).T]}  # a fresh view: its base is held by it alone
-    for _key, (_leaf, grad) in leaf_grads.items():
-        return like_unshared(grad)
-    raise AssertionError("unreachable")
-
-
-_REFS_OF_OWN_GRAD, _REFS_OF_BASE = _calibrated_reference_counts()
 
 
 def grad(

@@ -10,7 +10,8 @@ from autograd.keyword_spelling import axis_keywords
 from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, Maximum, Minimum, ReLU, Sigmoid, Sin, Sqrt, Tanh, Where
 from autograd.ops.linalg import MatMul
 from autograd.ops.reduction import Max, Mean, Min, Sum, logsumexp, var
-from autograd.ops.shape import BroadcastTo, Reshape, Transpose, concatenate, expand_dims, pad, squeeze, stack
+from autograd.ops.shape import BroadcastTo, Reshape, Transpose, concatenate, expand_dims, squeeze, stack
+from autograd.ops.shape import pad as pad  # re-exported as it is
 from autograd.ops.softmax import log_softmax, softmax
 from autograd.tensor import Tensor
 
@@ -139,4 +140,3 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 # Defined with their ops; re-exported here, those that take `axis=` with the `dim=` guard.
 var, logsumexp, softmax, log_softmax = (axis_keywords(f) for f in (var, logsumexp, softmax, log_softmax))
 squeeze, expand_dims, concatenate, stack = (axis_keywords(f) for f in (squeeze, expand_dims, concatenate, stack))
-_ = pad

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from autograd.backward import grad as autograd_grad
 from autograd.grad_mode import enable_grad, no_grad
+from autograd.gradcheck_verdict import GradcheckError, InputCheck, compare, element_namer, projection_name, verdict
 from autograd.tensor import Tensor
 
 __all__ = ["GradcheckError", "InputCheck", "numerical_grad", "gradcheck", "gradgradcheck", "compare_jacobians"]
@@ -44,39 +44,6 @@ FULL_JACOBIAN_MAX = 64  # outputs with more elements are compared on random cota
 RANDOM_COTANGENTS = 16
 
 Inputs = Tensor | Sequence[Any]
-
-
-class GradcheckError(RuntimeError):
-    """An analytic gradient disagrees with central finite differences."""
-
-
-@dataclass
-class InputCheck:
-    """How the analytic Jacobian of one input compares with the numerical one.
-
-    The relative error of an entry is |analytic - numerical| / max(|numerical|, atol), finite
-    where the numerical value is 0. When the check fails, `element` is the input's first failing
-    element and `row` names the output element (or projection) it was differentiated from.
-    """
-
-    index: int
-    shape: tuple[int, ...]
-    ok: bool
-    max_abs_err: float
-    max_rel_err: float
-    element: tuple[int, ...] = ()
-    row: str = ""
-    analytic: float = 0.0
-    numerical: float = 0.0
-
-    def describe(self) -> str:
-        """One line: the input, its first failing element, both values and the worst errors."""
-        at = "[" + ", ".join(str(i) for i in self.element) + "]"
-        return (
-            f"input {self.index} (shape {self.shape}) first fails at {at}: d {self.row} / d input {self.index}{at} "
-            f"analytic {self.analytic:.6g} vs numerical {self.numerical:.6g}; "
-            f"max abs err {self.max_abs_err:.3g}, max rel err {self.max_rel_err:.3g}"
-        )
 
 
 def numerical_grad(fn: Callable[..., Any], inputs: Inputs, eps: float = 1e-6, grad_outputs: Any = None) -> tuple:
@@ -116,7 +83,7 @@ def gradcheck(
     every input that requires grad; otherwise raise `GradcheckError` (or return False).
     At a kink, any value between the one-sided differences passes (see the module's doc)."""
     checks = compare_jacobians(fn, inputs, eps, atol, rtol, caller="gradcheck")
-    return _verdict("gradcheck", "gradient", checks, eps, atol, rtol, raise_exception)
+    return verdict("gradcheck", "gradient", checks, eps, atol, rtol, raise_exception)
 
 
 def gradgradcheck(
@@ -161,7 +128,7 @@ def gradgradcheck(
 
     names = [f"grad {p}" for p in positions]
     checks = compare_jacobians(first_order_grads, inputs, eps, atol, rtol, "gradgradcheck", names)
-    return _verdict("gradgradcheck", "second derivative", checks, eps, atol, rtol, raise_exception)
+    return verdict("gradgradcheck", "second derivative", checks, eps, atol, rtol, raise_exception)
 
 
 def compare_jacobians(
@@ -190,18 +157,16 @@ def compare_jacobians(
     center = np.concatenate([o.data.astype(np.float64).ravel() for o in outputs])
     if center.size <= FULL_JACOBIAN_MAX:
         cotangents = np.eye(center.size)
-        row_name = _element_namer(outputs, output_names)
+        row_name = element_namer(outputs, output_names)
     else:
         cotangents = np.random.default_rng(0).standard_normal((RANDOM_COTANGENTS, center.size))
-        row_name = _projection_name
+        row_name = projection_name
     analytic = _analytic_rows(outputs, inputs, positions, cotangents)
 
     checks = []
     for position, rows in zip(positions, analytic):
         central, forward, backward = _numerical_rows(caller, fn, inputs, position, cotangents, center, eps)
-        checks.append(
-            _compare(position, inputs[position].shape, rows, central, forward, backward, atol, rtol, row_name)
-        )
+        checks.append(compare(position, inputs[position].shape, rows, central, forward, backward, atol, rtol, row_name))
     return checks
 
 
@@ -340,67 +305,3 @@ def _numerical_rows(
     finally:
         tensor.data = original
     return central, forward, backward
-
-
-def _compare(
-    index: int,
-    shape: tuple[int, ...],
-    analytic: np.ndarray,
-    central: np.ndarray,
-    forward: np.ndarray,
-    backward: np.ndarray,
-    atol: float,
-    rtol: float,
-    row_name: Callable[[int], str],
-) -> InputCheck:
-    abs_err = np.abs(analytic - central)
-    tolerance = atol + rtol * np.abs(central)
-    between_one_sided = (analytic >= np.minimum(forward, backward) - tolerance) & (
-        analytic <= np.maximum(forward, backward) + tolerance
-    )
-    failed = ~((abs_err <= tolerance) | between_one_sided)  # NaN anywhere fails
-    max_abs = float(np.max(abs_err, initial=0.0))
-    floor = atol if atol > 0 else np.finfo(np.float64).tiny
-    max_rel = float(np.max(abs_err / np.maximum(np.abs(central), floor), initial=0.0))
-    if not failed.any():
-        return InputCheck(index, shape, True, max_abs, max_rel)
-    column = int(np.flatnonzero(failed.any(axis=0))[0])
-    row = int(np.flatnonzero(failed[:, column])[0])
-    element = tuple(int(i) for i in np.unravel_index(column, shape))
-    values = float(analytic[row, column]), float(central[row, column])
-    return InputCheck(index, shape, False, max_abs, max_rel, element, row_name(row), *values)
-
-
-def _element_namer(outputs: list[Tensor], names: Sequence[str] | None) -> Callable[[int], str]:
-    """Names of the rows of a full Jacobian: `output[1, 2]`, or `output 1[0]` for several outputs."""
-    if names is None:
-        names = ["output"] if len(outputs) == 1 else [f"output {k}" for k in range(len(outputs))]
-    bounds = np.cumsum([o.size for o in outputs])
-
-    def name(row: int) -> str:
-        k = int(np.searchsorted(bounds, row, side="right"))
-        offset = row - (bounds[k - 1] if k else 0)
-        element = np.unravel_index(offset, outputs[k].shape)
-        return names[k] + ("[" + ", ".join(str(int(i)) for i in element) + "]" if element else "")
-
-    return name
-
-
-def _projection_name(row: int) -> str:
-    return f"(output . random cotangent {row})"
-
-
-def _verdict(
-    caller: str, what: str, checks: list[InputCheck], eps: float, atol: float, rtol: float, raise_exception: bool
-) -> bool:
-    failures = [c for c in checks if not c.ok]
-    if not failures:
-        return True
-    if not raise_exception:
-        return False
-    lines = [
-        f"{caller}: the analytic {what} disagrees with central finite differences for {len(failures)} input(s) "
-        f"(eps={eps}, atol={atol}, rtol={rtol}):"
-    ]
-    lines += ["  " + c.describe() for c in failures]
-    raise GradcheckError("\n".join(lines))

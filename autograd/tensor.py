@@ -86,19 +86,9 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def _version(self) -> int:
-        """When this tensor's memory (shared with its views) was last changed in place (0: never)."""
-        return buffer_version(self.data)
-
-    @property
     def is_leaf(self) -> bool:
         """True for a tensor no recorded op made (a user's input or parameter)."""
         return self.grad_fn is None
-
-    @property
-    def T(self) -> Tensor:
-        """The transpose (axes reversed), recorded."""
-        return Transpose.apply(self, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` on a leaf; only real floating-point tensors can require grad."""
@@ -188,37 +178,38 @@ class Tensor:
         """The same data, cut from the graph (shares memory, like PyTorch)."""
         return Tensor(self.data)
 
-    # ---------------------------------------------------------------- autograd
-    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad`."""
-        run_backward((self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph)
+    # ---------------------------------------------------------------- bound by autograd/bind.py
+    # The operators and methods that run an op or the engine are bound onto this class by
+    # `autograd.bind.bind_tensor_methods()` (called by the package's __init__), so that this
+    # module imports neither; their signatures, for readers and type checkers:
+    if TYPE_CHECKING:
+        _version: int
+        T: Tensor
 
-    def retain_grad(self) -> None:
-        """Keep `.grad` on this non-leaf tensor after backward."""
-        if self.grad_fn is None or "_retains_grad" in self.__dict__:
-            return
-        self._retains_grad = True
-        register_tensor_hook(self, None)
-
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
-        """Call `hook(grad)` when this tensor's gradient is computed; a returned Tensor
-        replaces the gradient. Returns a function that removes the hook."""
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
-        return register_tensor_hook(self, hook)
-
-    # ---------------------------------------------------------------- operators
-    if TYPE_CHECKING:  # at run time these are the ops' `apply` (bound at the end of this module)
-
+        def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None: ...
+        def retain_grad(self) -> None: ...
+        def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]: ...
         def __add__(self, other: Any) -> Tensor: ...
         def __sub__(self, other: Any) -> Tensor: ...
         def __mul__(self, other: Any) -> Tensor: ...
         def __truediv__(self, other: Any) -> Tensor: ...
         def __pow__(self, other: Any) -> Tensor: ...
         def __matmul__(self, other: Any) -> Tensor: ...
-        def matmul(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __rmatmul__(self, other: Any) -> Tensor: ...
+        def __iadd__(self, other: Any) -> Tensor: ...
+        def __isub__(self, other: Any) -> Tensor: ...
+        def __imul__(self, other: Any) -> Tensor: ...
+        def __itruediv__(self, other: Any) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
         def __neg__(self) -> Tensor: ...
         def __abs__(self) -> Tensor: ...
+        def matmul(self, other: Any) -> Tensor: ...
         def abs(self) -> Tensor: ...
         def exp(self) -> Tensor: ...
         def log(self) -> Tensor: ...
@@ -228,60 +219,27 @@ class Tensor:
         def tanh(self) -> Tensor: ...
         def sigmoid(self) -> Tensor: ...
         def relu(self) -> Tensor: ...
-
-    def __radd__(self, other: Any) -> Tensor:
-        """other + self, with other a number or ndarray."""
-        return Add.apply(other, self)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        """other - self."""
-        return Sub.apply(other, self)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        """other * self."""
-        return Mul.apply(other, self)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        """other / self; for a number, (1 / self) * other, as PyTorch, which keeps no copy of self."""
-        if type(other) is float or type(other) is int:
-            return Mul.apply(Reciprocal.apply(self), other)
-        return Div.apply(other, self)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        """other ** self."""
-        return Pow.apply(other, self)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        """other @ self."""
-        return MatMul.apply(other, self)
+        def clip(self, lo: Any = None, hi: Any = None) -> Tensor: ...
+        def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor: ...
+        def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor: ...
+        def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor: ...
+        def max(self, axis: Any = None, keepdims: bool = False) -> Tensor: ...
+        def min(self, axis: Any = None, keepdims: bool = False) -> Tensor: ...
+        def reshape(self, *shape: Any) -> Tensor: ...
+        def transpose(self, *axes: Any) -> Tensor: ...
+        def swapaxes(self, axis1: int, axis2: int) -> Tensor: ...
+        def flatten(self) -> Tensor: ...
+        def squeeze(self, axis: Any = None) -> Tensor: ...
+        def expand_dims(self, axis: Any) -> Tensor: ...
+        def unsqueeze(self, axis: int) -> Tensor: ...
+        def broadcast_to(self, shape: Sequence[int]) -> Tensor: ...
+        def astype(self, dtype: Any) -> Tensor: ...
+        def copy(self) -> Tensor: ...
+        def zero_(self) -> Tensor: ...
 
     def __pos__(self) -> Tensor:
         """+self: self itself."""
         return self
-
-    def __getitem__(self, index: Any) -> Tensor:
-        """self[index], recorded (basic and advanced indexing)."""
-        return GetItem.apply(self, as_index(index))
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        """self[index] = value, recorded as an in-place op."""
-        apply_inplace(self, SetItem, value, as_index(index))
-
-    def __iadd__(self, other: Any) -> Tensor:
-        """self += other, recorded as an in-place op."""
-        return apply_inplace(self, Add, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        """self -= other, recorded as an in-place op."""
-        return apply_inplace(self, Sub, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        """self *= other, recorded as an in-place op."""
-        return apply_inplace(self, Mul, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        """self /= other, recorded as an in-place op."""
-        return apply_inplace(self, Div, other)
 
     # Comparisons are constants: bool tensors that never require grad.
     def __lt__(self, other: Any) -> Tensor:
@@ -308,80 +266,8 @@ class Tensor:
         """self != other, elementwise: a bool Tensor that never requires grad."""
         return Tensor(self.data != _data(other))
 
-    # ---------------------------------------------------------------- methods
-    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
-        """Entries limited to [lo, hi] (None: no limit on that side); the gradient is zero where clipped."""
-        return Clip.apply(self, lo, hi)
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """The sum over `axis` (all axes when None), as ndarray.sum."""
-        return Sum.apply(self, axis, keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """The mean over `axis` (all axes when None), as ndarray.mean."""
-        return Mean.apply(self, axis, keepdims)
-
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        """The variance over `axis` with `ddof` (0: NumPy's default), as ndarray.var."""
-        return var(self, axis, keepdims, ddof)
-
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """The largest entry over `axis`; tied entries share the gradient evenly."""
-        return Max.apply(self, axis, keepdims)
-
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """The smallest entry over `axis`; tied entries share the gradient evenly."""
-        return Min.apply(self, axis, keepdims)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        """The same entries in a new shape (several ints or one tuple; -1 is inferred)."""
-        return Reshape.apply(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """The axes permuted (several ints or one tuple; none: reversed)."""
-        if len(axes) == 1 and not isinstance(axes[0], int):
-            axes = axes[0]
-        return Transpose.apply(self, tuple(axes) if axes else None)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """`axis1` and `axis2` exchanged."""
-        return swapaxes(self, axis1, axis2)
-
-    def flatten(self) -> Tensor:
-        """The entries as one axis."""
-        return Reshape.apply(self, (-1,))
-
-    def squeeze(self, axis: Any = None) -> Tensor:
-        """Without its length-1 axes (or only `axis`)."""
-        return squeeze(self, axis)
-
-    def expand_dims(self, axis: Any) -> Tensor:
-        """With a new length-1 axis at `axis`."""
-        return expand_dims(self, axis)
-
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        """Broadcast to `shape`; the gradient is summed back."""
-        return BroadcastTo.apply(self, tuple(shape))
-
-    def astype(self, dtype: Any) -> Tensor:
-        """Cast to `dtype`, recorded (the gradient is cast back)."""
-        return AsType.apply(self, np.dtype(dtype))
-
-    def copy(self) -> Tensor:
-        """A copy in new memory, recorded (the gradient passes unchanged)."""
-        return Copy.apply(self)
-
-    # ---------------------------------------------------------------- NumPy protocol
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """NumPy ufuncs on Tensors (np.exp(t), ndarray + t) run the matching op and give Tensors."""
-        return numpy_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        """NumPy functions on Tensors (np.sum(t), ...) run the matching op where there is one."""
-        return numpy_function(func, args, kwargs)
-
     # ================================================================ PyTorch spellings (SPEC §6)
-    # Kept together at the end of the class: the names a PyTorch user types, and the `dim=`
+    # The names a PyTorch user types (with `unsqueeze` and `zero_` in bind.py), and the `dim=`
     # guard of the methods that take `axis=`.
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest entry (of the flattened tensor, or along `axis`): integers, no grad."""
@@ -390,10 +276,6 @@ class Tensor:
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the smallest entry (of the flattened tensor, or along `axis`): integers, no grad."""
         return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
-
-    def unsqueeze(self, axis: int) -> Tensor:
-        """A new axis of length 1 at `axis`: PyTorch's name for `expand_dims`."""
-        return expand_dims(self, axis)
 
     def view(self, *shape: Any) -> Tensor:
         """PyTorch's name for `reshape` (which returns a view of the data whenever NumPy can)."""
@@ -407,24 +289,8 @@ class Tensor:
         """Cast to float64 (recorded, like `astype`), as PyTorch's `.double()`."""
         return self.astype(np.float64)
 
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place and return self: recorded like `t[...] = 0` (its gradient
-        stops here); refused, as in PyTorch, on a leaf that requires grad unless under no_grad."""
-        try:
-            return apply_inplace(self, SetItem, 0.0, Ellipsis)
-        except RuntimeError as error:
-            raise RuntimeError(f"zero_: {error}") from None
-
-    sum = axis_keywords(sum)  # noqa: A003
-    mean = axis_keywords(mean)
-    var = axis_keywords(var)
-    max = axis_keywords(max)  # noqa: A003
-    min = axis_keywords(min)  # noqa: A003
-    squeeze = axis_keywords(squeeze)
-    expand_dims = axis_keywords(expand_dims)
     argmax = axis_keywords(argmax)
     argmin = axis_keywords(argmin)
-    unsqueeze = axis_keywords(unsqueeze)
 
 
 def _data(value: Any) -> Any:
@@ -434,36 +300,3 @@ def _data(value: Any) -> Any:
 def _rebuild_tensor(data: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
     """What an unpickled Tensor is made by (see `Tensor.__reduce__`)."""
     return Tensor(data, requires_grad=requires_grad, name=name)
-
-
-# The ops and helpers used by the methods above. They import Tensor themselves, so they
-# come after its definition; the methods look the names up when they are called.
-from autograd.backward import run_backward  # noqa: E402
-from autograd.hooks import register_tensor_hook  # noqa: E402
-from autograd.inplace import apply_inplace, buffer_version  # noqa: E402
-from autograd.numpy_interop import numpy_function, numpy_ufunc  # noqa: E402
-from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Reciprocal, Sub  # noqa: E402
-from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh  # noqa: E402
-from autograd.ops.indexing import GetItem, SetItem, as_index  # noqa: E402
-from autograd.ops.linalg import MatMul  # noqa: E402
-from autograd.ops.reduction import Max, Mean, Min, Sum, var  # noqa: E402
-from autograd.ops.shape import AsType, BroadcastTo, Copy, Reshape, Transpose, expand_dims, squeeze, swapaxes  # noqa: E402
-
-# Operators and methods that pass their arguments to the op in order are the op's `apply`
-# itself: one Python call less for each op a model runs.
-Tensor.__add__ = Add.apply
-Tensor.__sub__ = Sub.apply
-Tensor.__mul__ = Mul.apply
-Tensor.__truediv__ = Div.apply
-Tensor.__pow__ = Pow.apply
-Tensor.__matmul__ = Tensor.matmul = MatMul.apply
-Tensor.__neg__ = Neg.apply
-Tensor.__abs__ = Tensor.abs = Abs.apply
-Tensor.exp = Exp.apply
-Tensor.log = Log.apply
-Tensor.sqrt = Sqrt.apply
-Tensor.sin = Sin.apply
-Tensor.cos = Cos.apply
-Tensor.tanh = Tanh.apply
-Tensor.sigmoid = Sigmoid.apply
-Tensor.relu = ReLU.apply

@@ -16,6 +16,7 @@ from autograd import Tensor
 from nn.parameter import Parameter
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive with files, an empty one
+_roots_to_rename: dict[int, weakref.ref[Module]] = {}  # id(root) -> root whose tree changed (see _names_changed)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -55,13 +56,14 @@ class Module:
             self._modules.pop(name, None)
             parameters[name] = value
             object.__setattr__(self, name, value)
-            self._root()._name_parameters()
+            value._owner = weakref.ref(self)
+            self._names_changed()
         elif isinstance(value, Module):
             parameters.pop(name, None)
             self._modules[name] = value
             object.__setattr__(value, "_parent", weakref.ref(self))
             object.__setattr__(self, name, value)
-            self._root()._name_parameters()
+            self._names_changed()
         else:
             if parameters is not None and name in parameters:
                 if value is not None:
@@ -132,6 +134,10 @@ class Module:
         for child in self._modules.values():
             if child is not None:
                 object.__setattr__(child, "_parent", weakref.ref(self))
+        for param in self._parameters.values():
+            if param is not None:
+                param._owner = weakref.ref(self)
+        self._names_changed()  # a copy is named when asked, like the original
 
     def _root(self) -> Module:
         """The outermost module this one is registered in."""
@@ -144,9 +150,24 @@ class Module:
             module = parent
         return module
 
-    def _name_parameters(self) -> None:
-        for path, param in self.named_parameters():
-            param._set_path(path)
+    # Parameters are named after their path in the outermost module (`layers.0.weight`) lazily.
+    # Renaming the whole tree on every assignment made building an n-layer model O(n²); instead an
+    # assignment queues its tree's root (`_roots_to_rename`, oldest first, a root once at its latest
+    # place), and the first `Parameter.name` read renames those trees in that order: the names
+    # that renaming on every assignment would give, each tree walked once.
+    def _names_changed(self) -> None:
+        """Queue this module's root for renaming (after the assignment that changed its tree)."""
+        root = self._root()
+        _roots_to_rename.pop(id(root), None)
+        _roots_to_rename[id(root)] = weakref.ref(root)
+
+    def _refresh_parameter_names(self) -> None:
+        """Name the parameters of every queued tree after their paths, in the order queued."""
+        while _roots_to_rename:
+            root = _roots_to_rename.pop(next(iter(_roots_to_rename)))()
+            if root is not None:
+                for path, param in root.named_parameters():
+                    param._set_path(path)
 
     # ---------------------------------------------------------------- traversal
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:

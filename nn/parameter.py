@@ -11,11 +11,12 @@ from autograd import Tensor
 
 class Parameter(Tensor):
     """A leaf Tensor with `requires_grad=True`. Its `name` is its dotted path in the outermost
-    module that holds it (`layers.0.weight`), kept up to date by `Module`, unless the user
+    module that holds it (`layers.0.weight`), kept up to date by `Module` when read, unless the user
     named it (by `Parameter(..., name=...)` or by assigning `p.name`)."""
 
     _name: str | None = None
     _user_named = False
+    _owner: Any = None  # a weak reference to the Module it was last assigned to (set by Module)
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
         super().__init__(data, requires_grad=requires_grad, name=name)
@@ -23,6 +24,10 @@ class Parameter(Tensor):
     @property
     def name(self) -> str | None:  # type: ignore[override]
         """Its dotted path in the module that holds it (`layers.0.weight`), or the name the user gave."""
+        if not self._user_named and self._owner is not None:
+            owner = self._owner()
+            if owner is not None:
+                owner._refresh_parameter_names()  # named lazily, when asked (nn/module.py)
         return self._name
 
     @name.setter

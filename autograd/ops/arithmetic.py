@@ -10,8 +10,6 @@ from autograd.function import Function
 class Add(Function):
     """a + b, broadcasting: each side's gradient is the output's, summed over broadcast axes."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -23,8 +21,6 @@ class Add(Function):
 
 class Sub(Function):
     """a - b, broadcasting: the gradient is +g for a and -g for b."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
@@ -38,8 +34,6 @@ class Sub(Function):
 class Mul(Function):
     """a * b. Each operand is saved only when the other needs a gradient (as PyTorch), so that
     `y * 2.0` leaves `y` free to be modified in place."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
@@ -59,8 +53,6 @@ class Div(Function):
     the result can be modified in place and `y /= b` differentiates twice; and `a` only when b
     needs a gradient, so that `y / 3.0` leaves `y` free to be modified in place."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.saved_tensors = (a if ctx._edges[1] is not None else None, b)
@@ -78,8 +70,6 @@ class Reciprocal(Function):
     """1 / x: the gradient is -g / x², written with the saved output (as PyTorch), so that x
     can be modified in place afterwards. `c / x` for a number c is recorded as `(1 / x) * c`."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(1.0 / x)  # an array even for 0-d x, so that the saved output is the output
@@ -95,8 +85,6 @@ class Reciprocal(Function):
 class Neg(Function):
     """-x: the gradient is -g."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -109,8 +97,6 @@ class Neg(Function):
 class Pow(Function):
     """x ** p: d/dx = p x^(p-1); d/dp = x^p log x (taken as 0 where x <= 0). Saves its inputs,
     not its output, so that the result can be modified in place."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, p):

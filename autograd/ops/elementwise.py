@@ -15,8 +15,6 @@ from autograd.function import Function
 class Exp(Function):
     """e^x, elementwise: the gradient is g * e^x."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         out = np.exp(x)
@@ -32,8 +30,6 @@ class Exp(Function):
 class Log(Function):
     """The natural logarithm, elementwise: the gradient is g / x."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         ctx.saved_tensors = (x,)
@@ -47,8 +43,6 @@ class Log(Function):
 
 class Sqrt(Function):
     """The square root, elementwise: the gradient is g / (2 √x)."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x):
@@ -65,8 +59,6 @@ class Sqrt(Function):
 class Sin(Function):
     """The sine, elementwise: the gradient is g * cos x."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         ctx.saved_tensors = (x,)
@@ -80,8 +72,6 @@ class Sin(Function):
 
 class Cos(Function):
     """The cosine, elementwise: the gradient is -g * sin x."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x):
@@ -97,8 +87,6 @@ class Cos(Function):
 class Tanh(Function):
     """The hyperbolic tangent, elementwise: the gradient is g * (1 - tanh² x)."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         out = np.tanh(x)
@@ -113,8 +101,6 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     """sigmoid(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2: no overflow for any x."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x):
@@ -133,8 +119,6 @@ class Sigmoid(Function):
 class ReLU(Function):
     """max(x, 0), elementwise: the gradient passes where x > 0."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         mask = x > 0
@@ -150,8 +134,6 @@ class ReLU(Function):
 class Abs(Function):
     """|x|, with gradient sign(x) (0 at x = 0, as NumPy's sign and PyTorch)."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, x):
         ctx.saved_tensors = (np.sign(x),)
@@ -165,8 +147,6 @@ class Abs(Function):
 
 class Clip(Function):
     """clip(x, lo, hi): the gradient passes where lo <= x <= hi (bounds may be None)."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -187,8 +167,6 @@ class Clip(Function):
 class Maximum(Function):
     """Elementwise max; on a tie each side gets half the gradient."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, a, b):
         out = np.maximum(a, b)
@@ -203,8 +181,6 @@ class Maximum(Function):
 
 class Minimum(Function):
     """Elementwise min; on a tie each side gets half the gradient."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, a, b):
@@ -226,8 +202,6 @@ def _tie_split(wins, ties, out):
 
 class Where(Function):
     """where(condition, a, b); the condition is a constant."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, condition, a, b):

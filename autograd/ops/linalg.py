@@ -11,8 +11,6 @@ class MatMul(Function):
     """a @ b. A 1-D operand is promoted to a matrix for the backward and the promoted axis
     dropped from its gradient; broadcast batch axes are summed out by the engine."""
 
-    __slots__ = ()
-
     @staticmethod
     def forward(ctx, a, b):
         try:

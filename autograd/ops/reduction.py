@@ -44,7 +44,8 @@ class Mean(Function):
     def forward(ctx, x, axis, keepdims):
         x = x if type(x) is np.ndarray else np.asarray(x)
         # np.mean's sum without its Python layer; integers are averaged in float64, as np.mean does
-        total = np.asarray(np.add.reduce(x, axis, np.float64 if x.dtype.kind in "biu" else None, None, keepdims))
+        dtype = np.float64 if x.dtype.kind in "biu" else None
+        total = np.asarray(np.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims))
         ctx.reduced = (axis, keepdims)
         ctx.count = x.size // max(total.size, 1)
         total /= ctx.count  # in place, so that a 0-d result stays an array

@@ -50,7 +50,6 @@ class Transpose(Function):
 class BroadcastTo(Function):
     """The engine sums the gradient back to the input's shape."""
 
-    __slots__ = ()
     _makes_views = True  # read-only, but it shows later writes into its base
 
     @staticmethod
@@ -64,8 +63,6 @@ class BroadcastTo(Function):
 
 class Copy(Function):
     """A copy of x (new memory): the gradient passes unchanged."""
-
-    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x):

@@ -1,4 +1,4 @@
-"""Shared helpers of the engine tests: a central-difference gradient in float64.
+"""Shared helpers of the engine tests: a central-difference gradient in float64 (tests/fd_oracle.py).
 
 Use it through the `finite_difference_grad` fixture (conftest modules are not importable
 by name when several test folders have one)."""
@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+from tests.fd_oracle import central_differences
 
 
 def _finite_difference_grad(
@@ -23,7 +24,7 @@ def _finite_difference_grad(
     """d sum(fn(*inputs) * grad_output) / d input by central differences, for each input that
     requires grad (None for the others). Without `grad_output` the output must be a single element.
 
-    Each input is perturbed in place, one element at a time, and restored exactly."""
+    Each input is perturbed in place, one element at a time, and restored exactly (tests/fd_oracle.py)."""
     for position, tensor in enumerate(inputs):
         if tensor.requires_grad and tensor.dtype != np.float64:
             raise TypeError(f"finite_difference_grad: input {position} is {tensor.dtype}; it needs float64")
@@ -37,24 +38,7 @@ def _finite_difference_grad(
             return float(value.reshape(()))
         return float(np.sum(value * np.asarray(grad_output)))
 
-    grads: list[np.ndarray | None] = []
-    for tensor in inputs:
-        if not tensor.requires_grad:
-            grads.append(None)
-            continue
-        flat = tensor.data.reshape(-1)  # a view: writing it perturbs the input
-        assert np.shares_memory(flat, tensor.data), "finite_difference_grad needs contiguous inputs"
-        grad = np.zeros(flat.size)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
-            plus = evaluate()
-            flat[i] = original - eps
-            minus = evaluate()
-            flat[i] = original
-            grad[i] = (plus - minus) / (2 * eps)
-        grads.append(grad.reshape(tensor.shape))
-    return grads
+    return [central_differences(evaluate, tensor.data, eps) if tensor.requires_grad else None for tensor in inputs]
 
 
 @pytest.fixture(scope="session")
