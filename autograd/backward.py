@@ -117,7 +117,9 @@ def run_backward(
                 next_node = None
             node = next_node
         results = grad = grad_output = None  # no stray references: finish_leaves may keep these arrays
-        return finish_leaves(leaf_grads, plan.leaf_captures, plan.captured, inputs, create_graph, allow_unused)
+        return finish_leaves(
+            leaf_grads, plan.leaf_captures, plan.captured, inputs, create_graph, allow_unused
+        )
     finally:
         exit_mode()
 
@@ -211,7 +213,8 @@ def _check_count(node: Any, results: tuple[Any, ...]) -> tuple[Any, ...]:
     edges = node.next_functions
     if len(results) > len(edges) or any(e is not None for e in edges[len(results) :]):
         raise RuntimeError(
-            f"{node.name}.backward returned {len(results)} gradients but forward took {len(edges)} arguments; "
+            f"{node.name}.backward returned {len(results)} gradients but forward took {len(edges)} "
+            "arguments; "
             "return one per argument (None for arguments without a gradient)"
         )
     return results + (None,) * (len(edges) - len(results))
@@ -264,7 +267,9 @@ def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> 
     try:
         if extra >= 0:
             leading = tuple(range(extra))
-            stretched = tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
+            stretched = tuple(
+                extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
+            )
             if stretched:
                 grad = grad.sum(axis=leading + stretched, keepdims=True)
                 if extra:
@@ -315,7 +320,9 @@ def _check_saved_versions(node: Any) -> None:
     the node was recorded."""
     for saved in node.saved_tensors:
         if isinstance(saved, _ndarray) and buffer_version(saved) > node._seq:
-            position = next((i for i, a in enumerate(node.inputs) if isinstance(a, Tensor) and a.data is saved), None)
+            position = next(
+                (i for i, a in enumerate(node.inputs) if isinstance(a, Tensor) and a.data is saved), None
+            )
             outputs = node._outputs if type(node._outputs) is tuple else (node._outputs,)
             if position is not None:
                 what = f"input {position} (shape {saved.shape})"
@@ -337,12 +344,15 @@ def _root_grad(root: Tensor, grad: Any, create_graph: bool, what: str = "backwar
     """The gradient that starts the pass at `root`. Under create_graph a Tensor that requires
     grad is used as it is, so that the results depend on it in the graph (as in PyTorch)."""
     if not root.requires_grad:
-        raise RuntimeError("backward: the tensor does not require grad and has no grad_fn, so it has no graph")
+        raise RuntimeError(
+            "backward: the tensor does not require grad and has no grad_fn, so it has no graph"
+        )
     dtype = root.data.dtype
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
-                f"backward: a gradient can be created implicitly only for a single-element output, but this one "
+                "backward: a gradient can be created implicitly only for a single-element output, but this "
+                "one "
                 f"has shape {root.shape}; pass grad= of that shape"
             )
         if dtype.kind == "c":
@@ -359,10 +369,13 @@ def _root_grad(root: Tensor, grad: Any, create_graph: bool, what: str = "backwar
         raise TypeError(f"{what} must be a Tensor or array of shape {root.shape}: {error}") from None
     if array.dtype.kind not in "biufc":
         raise TypeError(
-            f"{what} must be a numeric Tensor or array of shape {root.shape}, got {type(value).__name__} {value!r:.60}"
+            f"{what} must be a numeric Tensor or array of shape {root.shape}, got {type(value).__name__} "
+            f"{value!r:.60}"
         )
     if array.dtype.kind == "c" and dtype.kind != "c":
-        raise TypeError(f"{what} is complex ({array.dtype}) but the output is real ({dtype}); pass a real gradient")
+        raise TypeError(
+            f"{what} is complex ({array.dtype}) but the output is real ({dtype}); pass a real gradient"
+        )
     if array.shape != root.data.shape:
         raise RuntimeError(f"{what} has shape {array.shape} but the output has shape {root.shape}")
     if create_graph and isinstance(grad, Tensor) and grad.requires_grad:

@@ -65,7 +65,9 @@ class TensorOpMethods:
         return Transpose.apply(self, None)
 
     # ---------------------------------------------------------------- autograd
-    def backward(self: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    def backward(
+        self: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`."""
         run_backward((self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph)
 

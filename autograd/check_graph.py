@@ -64,7 +64,10 @@ class GraphCheckReport:
         checked = self.node_count - len(self.skipped)
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         if self.ok:
-            lines = [f"check_graph: all {checked} checked ops agree with finite differences{skipped} ({self.settings})"]
+            lines = [
+                f"check_graph: all {checked} checked ops agree with finite differences{skipped} "
+                f"({self.settings})"
+            ]
         else:
             failed = len({f.position for f in self.failures})
             verdict = f"{failed} of {checked} checked ops disagree with finite differences{skipped}"
@@ -72,7 +75,9 @@ class GraphCheckReport:
             rows = [("node", "op", "input", "max abs err", "max rel err")]
             rows += [failure.table_row() for failure in self.failures]
             widths = [max(len(row[c]) for row in rows) for c in range(5)]
-            lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+            lines += [
+                "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows
+            ]
             lines += [f"  {f.where} ({f.op}): {f.detail}" for f in self.failures]
         lines += [f"  skipped {reason}" for reason in self.skipped]
         return "\n".join(lines)
@@ -95,7 +100,8 @@ def check_graph(
     for node in nodes:
         if node.inputs is None:
             raise RuntimeError(
-                f"check_graph: the graph was freed by backward() (first freed op: {node.name}); call check_graph "
+                f"check_graph: the graph was freed by backward() (first freed op: {node.name}); call "
+                "check_graph "
                 "before backward, or call backward(retain_graph=True)"
             )
     report = GraphCheckReport(len(nodes), settings=f"eps={eps}, atol={atol}, rtol={rtol}")
@@ -108,7 +114,13 @@ def check_graph(
         for check in _check_node(node, where, eps, atol, rtol):
             if not check.ok:
                 failure = OpFailure(
-                    node.name, position, len(nodes), check.index, check.max_abs_err, check.max_rel_err, check.describe()
+                    node.name,
+                    position,
+                    len(nodes),
+                    check.index,
+                    check.max_abs_err,
+                    check.max_rel_err,
+                    check.describe(),
                 )
                 report.failures.append(failure)
     if raise_exception and not report.ok:
@@ -160,4 +172,6 @@ def _check_node(node: Function, where: str, eps: float, atol: float, rtol: float
             lambda *xs: op.apply(*xs), args, eps, atol, rtol, caller=f"check_graph ({op.__name__})"
         )
     except Exception as error:
-        raise RuntimeError(f"check_graph: re-running {op.__name__} ({where}) on its inputs failed: {error}") from error
+        raise RuntimeError(
+            f"check_graph: re-running {op.__name__} ({where}) on its inputs failed: {error}"
+        ) from error

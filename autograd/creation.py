@@ -67,5 +67,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A Tensor on `array`'s memory (writes show through both ways) and with its dtype, as
     `torch.from_numpy`; `Tensor(array)` shares memory too, this spelling only insists on an ndarray."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}; use ag.tensor(...)")
+        raise TypeError(
+            f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}; use ag.tensor(...)"
+        )
     return Tensor(array)

@@ -28,7 +28,8 @@ from autograd.ops.shape import stack
 from autograd.tensor import Tensor
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "elementwise_grad", "functional_call",
+    "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "elementwise_grad",
+    "functional_call",
 ]  # fmt: skip
 
 Argnums = int | tuple[int, ...]
@@ -82,7 +83,9 @@ def _finish(result: Any, keep_graph: bool) -> Any:
     """At the top level, every Tensor in `result` cut from the graph."""
     if keep_graph:
         return result
-    leaves = [leaf.detach() if isinstance(leaf, Tensor) and leaf.requires_grad else leaf for leaf in _leaves(result)]
+    leaves = [
+        leaf.detach() if isinstance(leaf, Tensor) and leaf.requires_grad else leaf for leaf in _leaves(result)
+    ]
     return _rebuild(result, iter(leaves))
 
 
@@ -97,7 +100,8 @@ def _argnums(argnums: Argnums, count: int, name: str) -> tuple[int, ...]:
         if not -count <= number < count:
             plural = "argument" if count == 1 else "arguments"
             raise ValueError(
-                f"{name}: argnums={argnums!r} is out of range: the function was called with {count} positional {plural}"
+                f"{name}: argnums={argnums!r} is out of range: the function was called with {count} "
+                f"positional {plural}"
             )
     numbers = tuple(number % count for number in numbers)
     if len(set(numbers)) != len(numbers):
@@ -123,7 +127,9 @@ def _variable(value: Any, keep_graph: bool, where: str) -> Tensor:
     return Tensor(array, requires_grad=True)
 
 
-def _variables(args: Sequence[Any], numbers: tuple[int, ...], keep_graph: bool, name: str) -> tuple[list, list]:
+def _variables(
+    args: Sequence[Any], numbers: tuple[int, ...], keep_graph: bool, name: str
+) -> tuple[list, list]:
     """The arguments with this level's variables in place of the differentiated ones, and the
     variables grouped per differentiated argument: [(argument, [variable, ...]), ...]."""
     call_args = list(args)
@@ -146,7 +152,11 @@ def _regroup(groups: list, flat: Sequence[Any], argnums: Argnums) -> Any:
 
 def _tensor(output: Any, name: str) -> Tensor:
     if not isinstance(output, Tensor):
-        hint = " (did it call np.* or .numpy() on a Tensor?)" if isinstance(output, (np.ndarray, np.generic)) else ""
+        hint = (
+            " (did it call np.* or .numpy() on a Tensor?)"
+            if isinstance(output, (np.ndarray, np.generic))
+            else ""
+        )
         raise TypeError(
             f"{name}: the function returned {type(output).__name__}, not a Tensor{hint}; "
             "build its result from its Tensor arguments with autograd ops"
@@ -168,7 +178,9 @@ def _split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
     if not has_aux:
         return result, None
     if type(result) not in (tuple, list) or len(result) != 2:
-        raise TypeError(f"{name}: with has_aux=True the function must return a pair (output, aux), got {result!r:.80}")
+        raise TypeError(
+            f"{name}: with has_aux=True the function must return a pair (output, aux), got {result!r:.80}"
+        )
     return result[0], result[1]
 
 
@@ -209,7 +221,9 @@ def _dot(lefts: Sequence[Tensor], rights: Sequence[Tensor]) -> Tensor:
 
 
 # ---------------------------------------------------------------- transforms
-def _value_and_grad(fn: Callable, argnums: Argnums, has_aux: bool, name: str, args: tuple, kwargs: dict) -> tuple:
+def _value_and_grad(
+    fn: Callable, argnums: Argnums, has_aux: bool, name: str, args: tuple, kwargs: dict
+) -> tuple:
     numbers = _argnums(argnums, len(args), name)
     with _level() as keep:
         call_args, groups = _variables(args, numbers, keep, name)
@@ -221,7 +235,8 @@ def _value_and_grad(fn: Callable, argnums: Argnums, has_aux: bool, name: str, ar
 
 
 def value_and_grad(fn: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable[..., tuple]:
-    """f -> (x -> (f(x), df/dx)); with has_aux, f returns (value, aux) and the result is ((value, aux), grad)."""
+    """f -> (x -> (f(x), df/dx)); with has_aux, f returns (value, aux) and the result is
+    ((value, aux), grad)."""
 
     @functools.wraps(fn)
     def value_and_grad_fn(*args: Any, **kwargs: Any) -> tuple:
@@ -243,7 +258,8 @@ def grad(fn: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable[
 
 
 def elementwise_grad(fn: Callable, argnums: Argnums = 0) -> Callable[..., Any]:
-    """f -> the gradient of f(x).sum(): the derivative at every point, for an elementwise f (HIPS autograd)."""
+    """f -> the gradient of f(x).sum(): the derivative at every point, for an elementwise f
+    (HIPS autograd)."""
 
     def summed(*args: Any, **kwargs: Any) -> Tensor:
         return _tensor(fn(*args, **kwargs), "func.elementwise_grad").sum()
@@ -368,7 +384,9 @@ def hessian(fn: Callable, argnums: Argnums = 0) -> Callable[..., Any]:
     return jacobian(jacobian(fn, argnums), argnums)
 
 
-def functional_call(module: Any, parameters: dict[str, Any], args: Any = (), kwargs: dict | None = None) -> Any:
+def functional_call(
+    module: Any, parameters: dict[str, Any], args: Any = (), kwargs: dict | None = None
+) -> Any:
     """module(*args, **kwargs) with `parameters` (dotted name -> Tensor or array) in place of the module's
     own, restored afterwards, as `torch.func.functional_call`. Duck-typed: needs `named_parameters()`
     and a forward that reads its parameters as attributes."""
@@ -378,7 +396,8 @@ def functional_call(module: Any, parameters: dict[str, Any], args: Any = (), kwa
     for name, value in parameters.items():
         if name not in own:
             raise KeyError(
-                f"func.functional_call: {type(module).__name__} has no parameter {name!r}; it has {sorted(own)}"
+                f"func.functional_call: {type(module).__name__} has no parameter {name!r}; it has "
+                f"{sorted(own)}"
             )
         tensor = value if isinstance(value, Tensor) else Tensor(value)
         if tensor.shape != own[name].shape:

@@ -178,7 +178,9 @@ def _make_apply(cls: type[Function]) -> Callable[..., Any]:
                 ctx._edges = tuple(edges)
                 outputs = cls.forward(ctx, *arrays)
         except (ValueError, IndexError) as error:
-            raise _named_error(cls, error, [arg.data if isinstance(arg, Tensor) else arg for arg in args]) from error
+            raise _named_error(
+                cls, error, [arg.data if isinstance(arg, Tensor) else arg for arg in args]
+            ) from error
 
         if detecting:
             ctx._site = anomaly.creation_site()
@@ -250,7 +252,9 @@ def _named_error(cls: type[Function], error: Exception, arrays: Any) -> Exceptio
     """A shape error from `forward`, re-raised naming the op and its input shapes."""
     if getattr(error, "_npgrad_named", False):
         return error
-    shapes = ", ".join(str(np.shape(a)) if isinstance(a, (np.ndarray, np.generic)) else repr(a) for a in arrays)
+    shapes = ", ".join(
+        str(np.shape(a)) if isinstance(a, (np.ndarray, np.generic)) else repr(a) for a in arrays
+    )
     named = type(error)(f"{cls.__name__}: {error} (inputs: {shapes})")
     named._npgrad_named = True  # type: ignore[attr-defined]
     return named
@@ -260,7 +264,9 @@ def _as_array(ctx: Function, value: Any) -> np.ndarray:
     """Turn a non-array output into an array, and what forward saved of it too."""
     name = type(ctx).__name__
     if isinstance(value, Tensor):
-        raise TypeError(f"{name}.forward returned a Tensor; forward works on NumPy arrays and must return arrays")
+        raise TypeError(
+            f"{name}.forward returned a Tensor; forward works on NumPy arrays and must return arrays"
+        )
     if value is None:
         raise TypeError(f"{name}.forward returned None; it must return an array or a tuple of arrays")
     array = np.asarray(value)

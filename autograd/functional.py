@@ -7,7 +7,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd.keyword_spelling import axis_keywords
-from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, Maximum, Minimum, ReLU, Sigmoid, Sin, Sqrt, Tanh, Where
+from autograd.ops.elementwise import (
+    Abs,
+    Clip,
+    Cos,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Tanh,
+    Where,
+)
 from autograd.ops.linalg import MatMul
 from autograd.ops.reduction import Max, Mean, Min, Sum, logsumexp, var
 from autograd.ops.shape import BroadcastTo, Reshape, Transpose, concatenate, expand_dims, squeeze, stack
@@ -139,4 +153,6 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 # Defined with their ops; re-exported here, those that take `axis=` with the `dim=` guard.
 var, logsumexp, softmax, log_softmax = (axis_keywords(f) for f in (var, logsumexp, softmax, log_softmax))
-squeeze, expand_dims, concatenate, stack = (axis_keywords(f) for f in (squeeze, expand_dims, concatenate, stack))
+squeeze, expand_dims, concatenate, stack = (
+    axis_keywords(f) for f in (squeeze, expand_dims, concatenate, stack)
+)

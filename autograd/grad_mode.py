@@ -33,14 +33,18 @@ def enter_mode(grad_enabled: bool | None = None, anomaly: bool | None = None) ->
     """Open a block in the current thread with these modes (None: keep the current value)."""
     mode = current_mode()
     open_blocks.append(None)
-    _set_mode((mode[0] if grad_enabled is None else grad_enabled, mode[1] if anomaly is None else anomaly, mode))
+    _set_mode(
+        (mode[0] if grad_enabled is None else grad_enabled, mode[1] if anomaly is None else anomaly, mode)
+    )
 
 
 def exit_mode() -> None:
     """Close the current thread's innermost block: restore the modes from before it."""
     previous = current_mode()[2]
     if previous is None:
-        raise RuntimeError("no_grad/enable_grad/detect_anomaly: exited more often than entered in this thread")
+        raise RuntimeError(
+            "no_grad/enable_grad/detect_anomaly: exited more often than entered in this thread"
+        )
     _set_mode(previous)
     open_blocks.pop()
 

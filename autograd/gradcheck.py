@@ -35,10 +35,24 @@ import numpy as np
 
 from autograd.backward import grad as autograd_grad
 from autograd.grad_mode import enable_grad, no_grad
-from autograd.gradcheck_verdict import GradcheckError, InputCheck, compare, element_namer, projection_name, verdict
+from autograd.gradcheck_verdict import (
+    GradcheckError,
+    InputCheck,
+    compare,
+    element_namer,
+    projection_name,
+    verdict,
+)
 from autograd.tensor import Tensor
 
-__all__ = ["GradcheckError", "InputCheck", "numerical_grad", "gradcheck", "gradgradcheck", "compare_jacobians"]
+__all__ = [
+    "GradcheckError",
+    "InputCheck",
+    "numerical_grad",
+    "gradcheck",
+    "gradgradcheck",
+    "compare_jacobians",
+]
 
 FULL_JACOBIAN_MAX = 64  # outputs with more elements are compared on random cotangents
 RANDOM_COTANGENTS = 16
@@ -46,7 +60,9 @@ RANDOM_COTANGENTS = 16
 Inputs = Tensor | Sequence[Any]
 
 
-def numerical_grad(fn: Callable[..., Any], inputs: Inputs, eps: float = 1e-6, grad_outputs: Any = None) -> tuple:
+def numerical_grad(
+    fn: Callable[..., Any], inputs: Inputs, eps: float = 1e-6, grad_outputs: Any = None
+) -> tuple:
     """Central-difference gradients of `fn(*inputs)`, the finite-difference twin of `ag.grad`.
 
     Returns one float64 array per input, shaped like it (None for inputs that do not require
@@ -66,7 +82,9 @@ def numerical_grad(fn: Callable[..., Any], inputs: Inputs, eps: float = 1e-6, gr
         cotangent = _flatten_grad_outputs(grad_outputs, shapes)
     grads: list[np.ndarray | None] = [None] * len(inputs)
     for position in positions:
-        central, _, _ = _numerical_rows("numerical_grad", fn, inputs, position, cotangent[None, :], center, eps)
+        central, _, _ = _numerical_rows(
+            "numerical_grad", fn, inputs, position, cotangent[None, :], center, eps
+        )
         grads[position] = central[0].reshape(inputs[position].shape)
     return tuple(grads)
 
@@ -166,7 +184,9 @@ def compare_jacobians(
     checks = []
     for position, rows in zip(positions, analytic):
         central, forward, backward = _numerical_rows(caller, fn, inputs, position, cotangents, center, eps)
-        checks.append(compare(position, inputs[position].shape, rows, central, forward, backward, atol, rtol, row_name))
+        checks.append(
+            compare(position, inputs[position].shape, rows, central, forward, backward, atol, rtol, row_name)
+        )
     return checks
 
 
@@ -189,16 +209,21 @@ def _checked_positions(caller: str, fn: Any, inputs: tuple[Any, ...]) -> list[in
     for position in positions:
         dtype = inputs[position].dtype
         if dtype.kind != "f":
-            raise TypeError(f"{caller}: input {position} has dtype {dtype}; finite differences need real floats")
+            raise TypeError(
+                f"{caller}: input {position} has dtype {dtype}; finite differences need real floats"
+            )
     if not positions:
         hints = []
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor) and x.dtype.kind != "f":
-                hints.append(f"input {i} has dtype {x.dtype}, and only floating-point tensors can require grad")
+                hints.append(
+                    f"input {i} has dtype {x.dtype}, and only floating-point tensors can require grad"
+                )
             elif not isinstance(x, Tensor):
                 hints.append(f"input {i} is a {type(x).__name__}, not a Tensor")
         raise ValueError(
-            f"{caller}: no input requires grad, so there is nothing to check; pass float64 Tensors created with "
+            f"{caller}: no input requires grad, so there is nothing to check; pass float64 Tensors created "
+            "with "
             "requires_grad=True" + ("" if not hints else " (" + "; ".join(hints) + ")")
         )
     return positions
@@ -207,7 +232,11 @@ def _checked_positions(caller: str, fn: Any, inputs: tuple[Any, ...]) -> list[in
 def _float_outputs(caller: str, result: Any) -> list[Tensor]:
     """fn's floating-point outputs; anything but a Tensor or a tuple of Tensors is an error."""
     outputs = (result,) if isinstance(result, Tensor) else result
-    if not isinstance(outputs, (tuple, list)) or not outputs or not all(isinstance(o, Tensor) for o in outputs):
+    if (
+        not isinstance(outputs, (tuple, list))
+        or not outputs
+        or not all(isinstance(o, Tensor) for o in outputs)
+    ):
         if isinstance(result, (tuple, list)):
             got = f"a {type(result).__name__} of ({', '.join(type(o).__name__ for o in result)})"
         else:
@@ -216,7 +245,9 @@ def _float_outputs(caller: str, result: Any) -> list[Tensor]:
     floats = [o for o in outputs if o.dtype.kind == "f"]
     if not floats:
         dtypes = ", ".join(str(o.dtype) for o in outputs)
-        raise TypeError(f"{caller}: fn returned no floating-point Tensor (dtypes: {dtypes}), nothing to differentiate")
+        raise TypeError(
+            f"{caller}: fn returned no floating-point Tensor (dtypes: {dtypes}), nothing to differentiate"
+        )
     return floats
 
 
@@ -226,7 +257,8 @@ def _flatten_grad_outputs(grad_outputs: Any, shapes: Sequence[tuple[int, ...]]) 
     arrays = [np.asarray(getattr(g, "data", g), dtype=np.float64) for g in grad_outputs]
     if [a.shape for a in arrays] != [tuple(s) for s in shapes]:
         raise ValueError(
-            f"grad_outputs have shapes {[a.shape for a in arrays]} but fn's outputs have shapes {list(shapes)}"
+            f"grad_outputs have shapes {[a.shape for a in arrays]} but fn's outputs have shapes "
+            f"{list(shapes)}"
         )
     return np.concatenate([a.ravel() for a in arrays])
 
@@ -296,7 +328,8 @@ def _numerical_rows(
             if step_up == 0 or step_down == 0:
                 element = list(np.unravel_index(i, original.shape))
                 raise ValueError(
-                    f"{caller}: eps={eps} is below the resolution of input {position} ({original.dtype}) at element "
+                    f"{caller}: eps={eps} is below the resolution of input {position} ({original.dtype}) at "
+                    "element "
                     f"{element} = {value:g}; use float64 inputs or a larger eps"
                 )
             central[:, i] = cotangents @ (plus - minus) / (step_up + step_down)

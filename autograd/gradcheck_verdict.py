@@ -38,7 +38,8 @@ class InputCheck:
         """One line: the input, its first failing element, both values and the worst errors."""
         at = "[" + ", ".join(str(i) for i in self.element) + "]"
         return (
-            f"input {self.index} (shape {self.shape}) first fails at {at}: d {self.row} / d input {self.index}{at} "
+            f"input {self.index} (shape {self.shape}) first fails at {at}: d {self.row} / d input "
+            f"{self.index}{at} "
             f"analytic {self.analytic:.6g} vs numerical {self.numerical:.6g}; "
             f"max abs err {self.max_abs_err:.3g}, max rel err {self.max_rel_err:.3g}"
         )
@@ -96,7 +97,13 @@ def projection_name(row: int) -> str:
 
 
 def verdict(
-    caller: str, what: str, checks: list[InputCheck], eps: float, atol: float, rtol: float, raise_exception: bool
+    caller: str,
+    what: str,
+    checks: list[InputCheck],
+    eps: float,
+    atol: float,
+    rtol: float,
+    raise_exception: bool,
 ) -> bool:
     """True when every input passed; else False, or a GradcheckError listing the failing inputs."""
     failures = [c for c in checks if not c.ok]
@@ -105,7 +112,8 @@ def verdict(
     if not raise_exception:
         return False
     lines = [
-        f"{caller}: the analytic {what} disagrees with central finite differences for {len(failures)} input(s) "
+        f"{caller}: the analytic {what} disagrees with central finite differences for {len(failures)} "
+        "input(s) "
         f"(eps={eps}, atol={atol}, rtol={rtol}):"
     ]
     lines += ["  " + c.describe() for c in failures]

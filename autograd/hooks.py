@@ -24,7 +24,8 @@ def call_hooks(hooks: list[Any], grad: Any, create_graph: bool, tensor: Any) -> 
         if not isinstance(replaced, (Tensor, np.ndarray)):
             name = getattr(hook, "__qualname__", type(hook).__name__)
             raise TypeError(
-                f"hook {name} returned a {type(replaced).__name__}; a gradient hook must return a Tensor or None"
+                f"hook {name} returned a {type(replaced).__name__}; a gradient hook must return a Tensor or "
+                "None"
             )
         if replaced.shape != as_tensor.shape:
             what = tensor if isinstance(tensor, str) else _describe(tensor)

@@ -68,7 +68,9 @@ def apply_inplace(tensor: Tensor, op: Any, *args: Any) -> Tensor:
             f"{tensor.shape}; an in-place op cannot change the shape"
         )
     if not np.can_cast(result.data.dtype, tensor.data.dtype, casting="same_kind"):
-        raise TypeError(f"in-place {op.__name__}: result dtype {result.dtype} cannot be stored in {tensor.dtype}")
+        raise TypeError(
+            f"in-place {op.__name__}: result dtype {result.dtype} cannot be stored in {tensor.dtype}"
+        )
 
     old_base = tensor_history(base) if record and chain else None
     tensor.data[...] = result.data
@@ -97,8 +99,10 @@ def _check_recordable(tensor: Tensor, op: Any, base: Tensor, chain: tuple[Any, .
         )
     if chain and base.requires_grad and base.grad_fn is None:
         raise RuntimeError(
-            f"in-place {op.__name__} on a view of a leaf tensor that requires grad (shape {base.shape}) would "
-            "lose its gradient; write into a copy (`y = x * 1`, then a view of y), or wrap it in `ag.no_grad()`"
+            f"in-place {op.__name__} on a view of a leaf tensor that requires grad (shape {base.shape}) "
+            "would "
+            "lose its gradient; write into a copy (`y = x * 1`, then a view of y), or wrap it in "
+            "`ag.no_grad()`"
         )
     if chain and base.requires_grad and not tensor.requires_grad:
         raise RuntimeError(

@@ -26,7 +26,9 @@ def check_package(name: str, package_dir: str) -> None:
         return
     for foreign in FOREIGN_FILES[name]:
         if os.path.exists(os.path.join(package_dir, foreign)):
-            raise ImportError(_message(name, f"its files are mixed with npgrad's in one folder, {package_dir}"))
+            raise ImportError(
+                _message(name, f"its files are mixed with npgrad's in one folder, {package_dir}")
+            )
     ours = os.path.realpath(package_dir)
     for entry in sys.path:
         candidate = os.path.join(entry or os.curdir, name)
@@ -58,8 +60,10 @@ def _message(name: str, situation: str) -> str:
     others = [d for d in _distributions_of(name) if d.lower() != DISTRIBUTION] or [KNOWN_OTHERS[name]]
     return (
         f"two distributions install a package named `{name}`: npgrad and {', '.join(others)}; {situation}. "
-        f"npgrad needs its own `autograd` and `nn`. Fix: use a separate virtual environment for each, or in this one "
-        f"`pip uninstall {' '.join(o.split()[0] for o in others)} npgrad`, then reinstall npgrad (`pip install -e .` "
+        "npgrad needs its own `autograd` and `nn`. Fix: use a separate virtual environment for each, or in "
+        "this one "
+        f"`pip uninstall {' '.join(o.split()[0] for o in others)} npgrad`, then reinstall npgrad (`pip "
+        "install -e .` "
         "in its repository): uninstalling one of two mixed packages deletes files of the other. "
         f"Set {SKIP_VARIABLE}=1 to skip this check."
     )

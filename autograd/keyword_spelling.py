@@ -26,7 +26,8 @@ def axis_keywords(fn: F) -> F:
                 if torch_name in kwargs:
                     example = f"{fn.__name__}(..., {numpy_name}={kwargs[torch_name]!r})"
                     raise TypeError(
-                        f"{fn.__qualname__}() got the keyword {torch_name}=, PyTorch's spelling: npgrad spells it "
+                        f"{fn.__qualname__}() got the keyword {torch_name}=, PyTorch's spelling: npgrad "
+                        "spells it "
                         f"the NumPy way, use {numpy_name}= (e.g. {example})"
                     ) from None
             raise

@@ -41,7 +41,8 @@ def finish_leaves(
             grad = np.asarray(grad)
         if grad.dtype.kind == "c" and leaf.data.dtype.kind != "c":
             raise TypeError(
-                f"backward: the gradient of a real leaf of shape {leaf.shape} came out complex ({grad.dtype}): "
+                f"backward: the gradient of a real leaf of shape {leaf.shape} came out complex "
+                f"({grad.dtype}): "
                 "complex numbers entered the graph; complex autograd is not supported"
             )
         if inputs is not None:
@@ -64,7 +65,8 @@ def finish_leaves(
         if grad is None:
             if not allow_unused:
                 raise RuntimeError(
-                    f"grad: input {position} (shape {inputs[position].shape}) was not used to compute the outputs; "
+                    f"grad: input {position} (shape {inputs[position].shape}) was not used to compute the "
+                    "outputs; "
                     "pass allow_unused=True to get None for it"
                 )
             results.append(None)

@@ -51,7 +51,8 @@ def _as_tensor(a: Any) -> Tensor:
 def numpy_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if method != "__call__" or kwargs:
         raise TypeError(
-            f"np.{ufunc.__name__}.{method} with {sorted(kwargs) or 'no'} keyword arguments is not supported on "
+            f"np.{ufunc.__name__}.{method} with {sorted(kwargs) or 'no'} keyword arguments is not supported "
+            "on "
             "Tensors; call it on t.numpy() for an untracked result"
         )
     op = _DIFFERENTIABLE_UFUNCS.get(ufunc)
@@ -78,7 +79,9 @@ def _no_extra(name: str, kwargs: dict[str, Any]) -> None:
         raise TypeError(f"{name}: keyword arguments {sorted(used)} are not supported on Tensors")
 
 
-def _var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+def _var(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0, keepdims: bool = False
+) -> Any:
     _no_extra("np.var", {"dtype": dtype, "out": out})
     return reduction.var(a, axis, keepdims, ddof)
 
@@ -107,10 +110,14 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.swapaxes: shape_ops.swapaxes,
     np.expand_dims: shape_ops.expand_dims,
     np.squeeze: shape_ops.squeeze,
-    np.broadcast_to: lambda array, shape, subok=False: shape_ops.BroadcastTo.apply(array, tuple(np.atleast_1d(shape))),
+    np.broadcast_to: lambda array, shape, subok=False: shape_ops.BroadcastTo.apply(
+        array, tuple(np.atleast_1d(shape))
+    ),
     np.concatenate: lambda arrays, axis=0: shape_ops.concatenate(arrays, axis),
     np.stack: lambda arrays, axis=0: shape_ops.stack(arrays, axis),
-    np.pad: lambda a, pad_width, mode="constant", constant_values=0.0: shape_ops.pad(a, pad_width, constant_values),
+    np.pad: lambda a, pad_width, mode="constant", constant_values=0.0: shape_ops.pad(
+        a, pad_width, constant_values
+    ),
     np.where: _where,
     np.clip: _clip,
     np.shape: lambda a: np.shape(_data(a)),

@@ -53,7 +53,9 @@ class Tensor:
             if array.dtype.kind in "iu":  # Python ints become float64, like Python floats
                 array = array.astype(np.float64)
             elif array.dtype.kind not in "fcb":  # strings, objects, dates
-                raise TypeError(f"Tensor: cannot make a numeric array from {type(data).__name__} {data!r:.80}")
+                raise TypeError(
+                    f"Tensor: cannot make a numeric array from {type(data).__name__} {data!r:.80}"
+                )
         if dtype is not None:
             array = array.astype(dtype, copy=False)
         self.data = array
@@ -165,7 +167,8 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol; "
-                f"this one (shape {self.shape}) was made by {type(self.grad_fn).__name__}: use t.detach().copy()"
+                f"this one (shape {self.shape}) was made by {type(self.grad_fn).__name__}: use "
+                "t.detach().copy()"
             )
         rebuild, args = self.__reduce__()[:2]  # a subclass's own (nn.Parameter keeps its name rules)
         copied = rebuild(*deepcopy(args, memo))
@@ -186,7 +189,9 @@ class Tensor:
         _version: int
         T: Tensor
 
-        def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None: ...
+        def backward(
+            self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+        ) -> None: ...
         def retain_grad(self) -> None: ...
         def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]: ...
         def __add__(self, other: Any) -> Tensor: ...

@@ -84,7 +84,9 @@ def build_graph(root: Any, show_values: bool, show_grads: bool, params: Any, ran
     """The nodes and edges of the graph of `root`, before they are written as DOT."""
     roots = [root] if isinstance(root, Tensor) else list(root)
     if not roots or not all(isinstance(r, Tensor) for r in roots):
-        raise TypeError(f"draw_graph: root must be a Tensor or a sequence of Tensors, got {type(root).__name__}")
+        raise TypeError(
+            f"draw_graph: root must be a Tensor or a sequence of Tensors, got {type(root).__name__}"
+        )
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
     builder = GraphBuilder(show_values, show_grads, _names_of(params))
@@ -102,7 +104,9 @@ def save_graph(root: Tensor | Sequence[Tensor], path: str | os.PathLike[str], **
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in _DOT_FORMATS + _RENDER_FORMATS:
         supported = ", ".join("." + f for f in _DOT_FORMATS + _RENDER_FORMATS)
-        raise ValueError(f"save_graph: cannot tell the format of {str(path)!r}; use one of the extensions {supported}")
+        raise ValueError(
+            f"save_graph: cannot tell the format of {str(path)!r}; use one of the extensions {supported}"
+        )
     if fmt in _RENDER_FORMATS and shutil.which("dot") is None:
         raise _dot_missing(path)
     graph = draw_graph(root, **kw)

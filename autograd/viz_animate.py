@@ -26,14 +26,25 @@ from autograd.tensor import Tensor
 from autograd.viz_text import shape_text, value_lines
 from autograd.viz_trace import BackwardTrace, trace_backward
 
-RUNNING = {"fillcolor": "#ffe066", "color": "#e03131", "penwidth": "3", "style": "filled,rounded", "fontcolor": "black"}
+RUNNING = {
+    "fillcolor": "#ffe066",
+    "color": "#e03131",
+    "penwidth": "3",
+    "style": "filled,rounded",
+    "fontcolor": "black",
+}
 DONE = {"fillcolor": "#b2f2bb", "color": "#2b8a3e", "style": "filled,rounded"}
-WAITING = {"fillcolor": "#ffffff", "color": "#adb5bd", "fontcolor": "#868e96", "style": "filled,rounded,dashed"}
+WAITING = {
+    "fillcolor": "#ffffff",
+    "color": "#adb5bd",
+    "fontcolor": "#868e96",
+    "style": "filled,rounded,dashed",
+}
 _LEAF_DONE = {"color": "#2b8a3e", "penwidth": "2.5"}
 _SENT = {"color": "#e03131", "penwidth": "2.2", "fontcolor": "#e03131"}
 _ARRIVED = {"color": "#f08c00", "penwidth": "2.2"}
-_PANEL = {"shape": "box", "style": "filled", "fillcolor": "#fff9db", "color": "#f08c00", "fontname": "Courier",
-          "fontsize": "9", "fixedsize": "true"}  # fmt: skip
+_PANEL = {"shape": "box", "style": "filled", "fillcolor": "#fff9db", "color": "#f08c00",
+          "fontname": "Courier", "fontsize": "9", "fixedsize": "true"}  # fmt: skip
 _LEGEND = [
     ("running", RUNNING, "running now\n(red edges: grads sent)"),
     ("done", DONE, "backward done"),
@@ -57,7 +68,9 @@ class Frame:
 
         text = "\\l".join(graphviz.escape(line) for line in self.panel) + "\\l"
         width, height = self.panel_size
-        graph.node("panel", label=graphviz.nohtml(text), width=f"{width:.2f}", height=f"{height:.2f}", **_PANEL)
+        graph.node(
+            "panel", label=graphviz.nohtml(text), width=f"{width:.2f}", height=f"{height:.2f}", **_PANEL
+        )
         return "panel"
 
 
@@ -95,20 +108,26 @@ def animate_backward(
         raise ValueError(f"animate_backward: frame_format must be 'png' or 'svg', got {frame_format!r}")
     if shutil.which("dot") is None:
         raise viz.GraphvizNotFoundError(
-            f"animate_backward: drawing {path.name!r} needs the Graphviz 'dot' program, which is not on the PATH. "
+            f"animate_backward: drawing {path.name!r} needs the Graphviz 'dot' program, which is not on the "
+            "PATH. "
             "Install Graphviz (Debian/Ubuntu: 'apt-get install graphviz'; macOS: 'brew install graphviz'), "
             "or print the steps with viz.trace_backward(loss)."
         )
     if kind == "mp4" and shutil.which("ffmpeg") is None:
-        raise RuntimeError(f"animate_backward: writing {path.name!r} needs the ffmpeg program; write a .gif instead")
+        raise RuntimeError(
+            f"animate_backward: writing {path.name!r} needs the ffmpeg program; write a .gif instead"
+        )
     trace = trace_backward(root, grad, params=params)
     if len(trace) + 1 > max_frames:
         raise ValueError(
-            f"animate_backward: the backward pass runs {len(trace)} nodes, more than max_frames={max_frames} frames; "
+            f"animate_backward: the backward pass runs {len(trace)} nodes, more than max_frames={max_frames} "
+            "frames; "
             "animate a smaller graph, raise max_frames, or print the steps with viz.trace_backward"
         )
     fmt = frame_format if kind == "folder" else "png"
-    images = [graph.pipe(format=fmt) for graph in backward_frames(root, trace, params, rankdir, clusters, dpi)]
+    images = [
+        graph.pipe(format=fmt) for graph in backward_frames(root, trace, params, rankdir, clusters, dpi)
+    ]
     if kind == "folder":
         path.mkdir(parents=True, exist_ok=True)
         for index, image in enumerate(images):

@@ -31,10 +31,13 @@ def check_collapse(collapse: Any, max_nodes: Any) -> None:
         collapse is None or isinstance(collapse, (bool, int)) or isinstance(collapse, Iterable)
     ):
         raise TypeError(
-            "draw_graph: collapse must be True/False, a module depth (int) or a set of module names to expand, "
+            "draw_graph: collapse must be True/False, a module depth (int) or a set of module names to "
+            "expand, "
             f"got {collapse!r}"
         )
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 2):
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 2
+    ):
         raise ValueError(f"draw_graph: max_nodes must be None or an int >= 2, got {max_nodes!r}")
 
 
@@ -49,7 +52,9 @@ def collapse_graph(
     groups: dict[str, str] = {}
     if collapse is not None and collapse is not False:
         expand = None if isinstance(collapse, (bool, int)) else {str(name) for name in collapse}
-        groups = _module_groups(module_of, None if expand is not None or collapse is True else collapse, expand)
+        groups = _module_groups(
+            module_of, None if expand is not None or collapse is True else collapse, expand
+        )
         _fill_sandwiches(entries, edges, groups)
         _absorb_tensors(entries, edges, groups)
     if max_nodes is None or _count(entries, groups) <= max_nodes:
@@ -101,7 +106,9 @@ def _module_groups(module_of: dict[str, str], depth: int | None, expand: set[str
     return groups
 
 
-def _fill_sandwiches(entries: list[list[Any]], edges: list[tuple[str, str, str]], groups: dict[str, str]) -> None:
+def _fill_sandwiches(
+    entries: list[list[Any]], edges: list[tuple[str, str, str]], groups: dict[str, str]
+) -> None:
     """An op outside every module whose producing and consuming ops are all in one module's box
     (the Tanh between layers.0 and layers.1 once both are `layers`) goes into that box."""
     ops = {e[0] for e in entries if e[1] == "op"}
@@ -121,7 +128,9 @@ def _fill_sandwiches(entries: list[list[Any]], edges: list[tuple[str, str, str]]
             break
 
 
-def _absorb_tensors(entries: list[list[Any]], edges: list[tuple[str, str, str]], groups: dict[str, str]) -> None:
+def _absorb_tensors(
+    entries: list[list[Any]], edges: list[tuple[str, str, str]], groups: dict[str, str]
+) -> None:
     """A tensor (not an output) whose every use is inside one box goes into that box (only
     constants go into a chain of ops)."""
     uses: dict[str, set[str]] = {}
@@ -142,7 +151,11 @@ def _chain_groups(
     entries: list[list[Any]], edges: list[tuple[str, str, str]], module_of: dict[str, str], same_kind: bool
 ) -> dict[str, str]:
     """dot id -> "run:<first>" for chains of ops and boxes, each feeding only the next."""
-    name = {e[0]: e[2][0] if e[1] == "op" else "+".join(sorted(e[5])) for e in entries if e[1] in ("op", "collapsed")}
+    name = {
+        e[0]: e[2][0] if e[1] == "op" else "+".join(sorted(e[5]))
+        for e in entries
+        if e[1] in ("op", "collapsed")
+    }
     out_degree: Counter[str] = Counter()
     op_inputs: dict[str, list[str]] = {}
     for source, target, _ in edges:
@@ -180,7 +193,8 @@ def _apply(
     groups: dict[str, str],
     prefix: str,
 ) -> Collapsed:
-    """Replace each group by one box (dot ids `<prefix>0`, ...); edges between boxes keep their first label."""
+    """Replace each group by one box (dot ids `<prefix>0`, ...); edges between boxes keep their
+    first label."""
     if not groups:
         return Collapsed(entries, edges, module_of, None)
     members: dict[str, list[list[Any]]] = {}
@@ -222,7 +236,9 @@ def _box(dot_id: str, group: str, inside: list[list[Any]]) -> list[Any]:
         lines.append(f"{len(tensors)} tensor{'s' if len(tensors) > 1 else ''} inside")
     count = sum(ops.values())
     tooltip = [*lines[:1], f"{count} op{'s' if count != 1 else ''}: {text}"]
-    tooltip += [", ".join(e[2][0] for e in tensors[:8]) + (" ..." if len(tensors) > 8 else "")] if tensors else []
+    tooltip += (
+        [", ".join(e[2][0] for e in tensors[:8]) + (" ..." if len(tensors) > 8 else "")] if tensors else []
+    )
     return [dot_id, "collapsed", lines, {"tooltip": tooltip}, None, ops]
 
 

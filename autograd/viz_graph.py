@@ -28,8 +28,19 @@ from autograd.viz_text import (
 _STYLES: dict[str, dict[str, str]] = {
     "parameter": {"shape": "ellipse", "style": "filled", "fillcolor": "#d0e4ff", "color": "#1c5bb8"},
     "constant": {"shape": "note", "style": "filled", "fillcolor": "#fff3bf", "color": "#b08900"},
-    "intermediate": {"shape": "ellipse", "style": "filled,dashed", "fillcolor": "#f1f3f5", "color": "#495057"},
-    "output": {"shape": "ellipse", "style": "filled", "fillcolor": "#d3f9d8", "color": "#2b8a3e", "peripheries": "2"},
+    "intermediate": {
+        "shape": "ellipse",
+        "style": "filled,dashed",
+        "fillcolor": "#f1f3f5",
+        "color": "#495057",
+    },
+    "output": {
+        "shape": "ellipse",
+        "style": "filled",
+        "fillcolor": "#d3f9d8",
+        "color": "#2b8a3e",
+        "peripheries": "2",
+    },
     "op": {
         "shape": "box",
         "style": "filled,rounded",
@@ -44,7 +55,13 @@ _FONT = {"fontname": "Helvetica", "fontsize": "10"}
 # ordering=in keeps an op's inputs left to right in argument order (the data left, W and b right).
 _GRAPH_ATTR = {**_FONT, "nodesep": "0.3", "ranksep": "0.35", "ordering": "in"}
 _NODE_ATTR = {**_FONT, **_STYLES["op"]}  # ops are most nodes: their style is the default
-_EDGE_ATTR = {"fontname": "Helvetica", "fontsize": "8", "fontcolor": "#495057", "color": "#495057", "arrowsize": "0.6"}
+_EDGE_ATTR = {
+    "fontname": "Helvetica",
+    "fontsize": "8",
+    "fontcolor": "#495057",
+    "color": "#495057",
+    "arrowsize": "0.6",
+}
 _GRAD_STYLES: dict[str, dict[str, str]] = {
     "vanishing": {"fillcolor": "#ffd8a8", "color": "#e8590c", "penwidth": "2.5"},
     "exploding": {"fillcolor": "#ffc9c9", "color": "#c92a2a", "penwidth": "2.5"},
@@ -68,7 +85,8 @@ class GraphBuilder:
         self.show_values = show_values
         self.show_grads = show_grads
         self.names = names
-        # key (id of the node / tensor / array) -> [dot id, kind, label lines, extra attrs, module path, object]
+        # key (id of the node / tensor / array)
+        #   -> [dot id, kind, label lines, extra attrs, module path, object]
         self.nodes: dict[int, list[Any]] = {}
         self.keep: list[Any] = []  # the objects behind the keys, so no id is reused meanwhile
         self.edges: list[tuple[str, str, str]] = []
@@ -170,7 +188,10 @@ class GraphBuilder:
     ) -> Any:
         """The Digraph; `frame` (an animation frame) restyles nodes and edges and adds to the legend."""
         graph = graphviz.Digraph(
-            name="npgrad", graph_attr={**_GRAPH_ATTR, "rankdir": rankdir}, node_attr=_NODE_ATTR, edge_attr=_EDGE_ATTR
+            name="npgrad",
+            graph_attr={**_GRAPH_ATTR, "rankdir": rankdir},
+            node_attr=_NODE_ATTR,
+            edge_attr=_EDGE_ATTR,
         )
         modules = self._modules()
         drawn = collapse_graph(list(self.nodes.values()), self.edges, modules, collapse, max_nodes)
@@ -237,12 +258,15 @@ class GraphBuilder:
                 modules[op_id] = module
         return modules
 
-    def _legend(self, graph: Any, graphviz: Any, entries: list[list[Any]], note: str | None, frame: Any) -> None:
+    def _legend(
+        self, graph: Any, graphviz: Any, entries: list[list[Any]], note: str | None, frame: Any
+    ) -> None:
         present = {e[1] for e in entries}
         kinds = [kind for kind in _STYLES if kind in present]
         if self.show_grads:
             kinds += ["vanishing", "exploding"]
-        items = [(kind, dict(_STYLES.get(kind) or {**_STYLES["parameter"], **_GRAD_STYLES[kind]}), _LEGEND[kind])
+        items = [(kind, dict(_STYLES.get(kind) or {**_STYLES["parameter"], **_GRAD_STYLES[kind]}),
+                  _LEGEND[kind])
                  for kind in kinds]  # fmt: skip
         items += frame.legend if frame is not None else []
         if note is not None:
@@ -258,7 +282,9 @@ class GraphBuilder:
                 previous = name
 
 
-def _emit(graph: Any, graphviz: Any, entry: list[Any], tooltips: bool, frame_style: dict[str, str] | None) -> None:
+def _emit(
+    graph: Any, graphviz: Any, entry: list[Any], tooltips: bool, frame_style: dict[str, str] | None
+) -> None:
     dot_id, kind, lines, attrs, _, item = entry
     style = dict(attrs) if kind == "op" else {**_STYLES[kind], **attrs}
     tooltip = style.pop("tooltip", None)

@@ -76,7 +76,9 @@ def short_repr(value: Any) -> str:
         value = value.item()
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, slice) or (isinstance(value, tuple) and any(isinstance(v, slice) or v is ... for v in value)):
+    if isinstance(value, slice) or (
+        isinstance(value, tuple) and any(isinstance(v, slice) or v is ... for v in value)
+    ):
         parts = value if isinstance(value, tuple) else (value,)
         return clip("[" + ", ".join(_slice_text(part) for part in parts) + "]", 20)
     return clip(repr(value), 20)
@@ -85,7 +87,9 @@ def short_repr(value: Any) -> str:
 def _slice_text(part: Any) -> str:
     if not isinstance(part, slice):
         return "..." if part is Ellipsis else "None" if part is None else clip(repr(part), 8)
-    text = ("" if part.start is None else str(part.start)) + ":" + ("" if part.stop is None else str(part.stop))
+    text = (
+        ("" if part.start is None else str(part.start)) + ":" + ("" if part.stop is None else str(part.stop))
+    )
     return text if part.step is None else f"{text}:{part.step}"
 
 
@@ -107,7 +111,8 @@ def tooltip_lines(kind: str, lines: list[str], item: Any) -> list[str]:
     """What hovering over a node shows: op name and creation site, or the tensor's name;
     shapes, dtype, and statistics of the values and the gradient when they are known."""
     if kind == "op":
-        text = [f"op {lines[0]}", f"created at {item._site}" if item._site else "created at: unknown (record it "
+        text = [f"op {lines[0]}",
+                f"created at {item._site}" if item._site else "created at: unknown (record it "
                 "with ag.detect_anomaly())"]  # fmt: skip
         outputs = item._outputs
         if outputs is None:

@@ -37,7 +37,9 @@ class BackwardTrace:
     """The steps of a backward pass in the engine's order, and the gradient each leaf got.
     `str()` (and the REPL) show one line per node."""
 
-    def __init__(self, steps: list[BackwardStep], leaves: list[Tensor], leaf_grads: list[Any], names: dict[int, str]):
+    def __init__(
+        self, steps: list[BackwardStep], leaves: list[Tensor], leaf_grads: list[Any], names: dict[int, str]
+    ):
         self.steps = steps
         self.leaves = leaves
         self.leaf_grads = [None if g is None else np.asarray(g.data) for g in leaf_grads]
@@ -179,7 +181,9 @@ def _shaped_like(grad: Any, arg: Any) -> np.ndarray | None:
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.ndim == len(shape) and grad.shape[i] != 1)
+    stretched = tuple(
+        i for i, n in enumerate(shape) if n == 1 and grad.ndim == len(shape) and grad.shape[i] != 1
+    )
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return np.broadcast_to(grad, shape) if grad.shape != shape else grad

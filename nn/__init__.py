@@ -37,7 +37,8 @@ from nn.parameter import Parameter
 __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",
     "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
-    "Dropout", "BatchNorm1d", "BatchNorm2d", "AvgPool2d", "Softplus", "SiLU", "Softmax", "LogSoftmax", "Embedding",
+    "Dropout", "BatchNorm1d", "BatchNorm2d", "AvgPool2d", "Softplus", "SiLU", "Softmax", "LogSoftmax",
+    "Embedding",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "manual_seed", "functional", "init", "optim", "datasets", "data", "utils",
 ]  # fmt: skip

@@ -28,7 +28,9 @@ class TensorDataset:
         lengths = [len(a) for a in self.arrays]
         if len(set(lengths)) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
-            raise ValueError(f"TensorDataset: every array needs the same first dimension, got shapes {shapes}")
+            raise ValueError(
+                f"TensorDataset: every array needs the same first dimension, got shapes {shapes}"
+            )
 
     def __len__(self) -> int:
         return len(self.arrays[0])
@@ -45,7 +47,9 @@ class TensorDataset:
 def _as_array(value: Any, position: int) -> np.ndarray:
     array = value.data if isinstance(value, Tensor) else np.asarray(value)
     if array.ndim == 0:
-        raise ValueError(f"TensorDataset: array {position} is a scalar; every array needs a first (sample) axis")
+        raise ValueError(
+            f"TensorDataset: array {position} is a scalar; every array needs a first (sample) axis"
+        )
     return array
 
 
@@ -67,7 +71,9 @@ class DataLoader:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-            raise TypeError(f"DataLoader: the dataset needs __len__ and __getitem__, got {type(dataset).__name__}")
+            raise TypeError(
+                f"DataLoader: the dataset needs __len__ and __getitem__, got {type(dataset).__name__}"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -91,7 +97,9 @@ class DataLoader:
         samples = [self.dataset[int(i)] for i in indices]
         if not isinstance(samples[0], tuple):
             samples = [(s,) for s in samples]
-        return tuple(Tensor(np.stack([np.asarray(_data(s[k])) for s in samples])) for k in range(len(samples[0])))
+        return tuple(
+            Tensor(np.stack([np.asarray(_data(s[k])) for s in samples])) for k in range(len(samples[0]))
+        )
 
     def __repr__(self) -> str:
         return (

@@ -11,11 +11,15 @@ import autograd
 
 def check_install(nn_dir: str) -> None:
     """Raise ImportError naming both distributions and the fix when a package name is shared."""
-    if getattr(autograd, "__distribution__", None) != "npgrad" and not os.environ.get("NPGRAD_ALLOW_SHADOWING"):
+    if getattr(autograd, "__distribution__", None) != "npgrad" and not os.environ.get(
+        "NPGRAD_ALLOW_SHADOWING"
+    ):
         where = os.path.dirname(getattr(autograd, "__file__", None) or "?")
         raise ImportError(
-            f"`import autograd` found another distribution's `autograd` (HIPS autograd, PyPI name `autograd`), at "
-            f"{where}, not npgrad's: both distributions install a package named `autograd`, and npgrad's `nn` "
+            "`import autograd` found another distribution's `autograd` (HIPS autograd, PyPI name "
+            "`autograd`), at "
+            f"{where}, not npgrad's: both distributions install a package named `autograd`, and npgrad's "
+            "`nn` "
             "needs npgrad's. Fix: use a separate virtual environment for each, or in this one "
             "`pip uninstall autograd npgrad`, then reinstall npgrad (`pip install -e .` in its repository): "
             "uninstalling one of two mixed packages deletes files of the other. "

@@ -16,7 +16,9 @@ from autograd import Tensor
 from nn.parameter import Parameter
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive with files, an empty one
-_roots_to_rename: dict[int, weakref.ref[Module]] = {}  # id(root) -> root whose tree changed (see _names_changed)
+_roots_to_rename: dict[
+    int, weakref.ref[Module]
+] = {}  # id(root) -> root whose tree changed (see _names_changed)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -108,7 +110,9 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"{type(self).__name__}.register_buffer: {type(tensor).__name__} is not a Tensor")
         if isinstance(tensor, Parameter) or name in self._parameters or name in self._modules:
-            raise KeyError(f"{type(self).__name__}.register_buffer: {name!r} is already a parameter or sub-module")
+            raise KeyError(
+                f"{type(self).__name__}.register_buffer: {name!r} is already a parameter or sub-module"
+            )
         self._buffers[name] = tensor
         object.__setattr__(self, name, tensor)
 
@@ -310,14 +314,19 @@ class Module:
         except BaseException as error:
             temporary.unlink(missing_ok=True)
             if isinstance(error, OSError) and error.errno is not None:
-                raise type(error)(error.errno, f"{type(self).__name__}.save: {error.strerror}", str(path)) from None
+                raise type(error)(
+                    error.errno, f"{type(self).__name__}.save: {error.strerror}", str(path)
+                ) from None
             raise
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> Module:
         """Restore parameters saved by `save` into this model (never unpickles); returns self."""
         import zipfile  # here, not at the top: `import nn` stays light (tests/test_packaging.py)
 
-        not_ours = f"{type(self).__name__}.load: {str(path)!r} is not an npgrad .npz file (as written by Module.save)"
+        not_ours = (
+            f"{type(self).__name__}.load: {str(path)!r} is not an npgrad .npz file "
+            "(as written by Module.save)"
+        )
         with open(path, "rb") as file:
             magic = file.read(4)
         if magic not in _ZIP_MAGICS:
@@ -326,7 +335,9 @@ class Module:
             with np.load(path, allow_pickle=False) as archive:
                 state = {name: archive[name] for name in archive.files}
         except ValueError as error:  # object arrays (which npgrad never writes) or a damaged header
-            raise ValueError(f"{not_ours}: an entry is not a plain numeric array (Python objects?)") from error
+            raise ValueError(
+                f"{not_ours}: an entry is not a plain numeric array (Python objects?)"
+            ) from error
         except (zipfile.BadZipFile, EOFError, OSError) as error:
             raise ValueError(f"{not_ours}: {error}") from error
         self.load_state_dict(state, strict=strict)
@@ -340,7 +351,8 @@ class Module:
     def __repr__(self) -> str:
         extra = self.extra_repr()
         children = [
-            f"({name}): {repr(module).replace(chr(10), chr(10) + '  ')}" for name, module in self._modules.items()
+            f"({name}): {repr(module).replace(chr(10), chr(10) + '  ')}"
+            for name, module in self._modules.items()
         ]
         if not children:
             return f"{type(self).__name__}({extra})"

@@ -179,7 +179,9 @@ def _key(args: tuple[Any, ...]) -> Any:
 def _backward(out: Any, fn: Callable[..., Any]) -> None:
     if not isinstance(out, Tensor):
         name = getattr(fn, "__qualname__", repr(fn))
-        raise TypeError(f"ag.compile: {name} returned {type(out).__name__}; it must return the loss as a Tensor")
+        raise TypeError(
+            f"ag.compile: {name} returned {type(out).__name__}; it must return the loss as a Tensor"
+        )
     out.backward()
 
 

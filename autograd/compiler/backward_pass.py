@@ -139,7 +139,9 @@ class BackwardWriter:
             self.line(indent, "del " + ", ".join(dict.fromkeys(stale)))
         self.state[grad] = "none"
 
-    def general_node(self, i: int, grads: list[str], states: list[str], indent: int, conditional: bool) -> None:
+    def general_node(
+        self, i: int, grads: list[str], states: list[str], indent: int, conditional: bool
+    ) -> None:
         node, w, x = self.trace.nodes[i], self.w, self.contexts[i]
         backward = w.name("b", node.cls.backward)
         if len(grads) == 1:

@@ -89,7 +89,9 @@ def add_forward(op: Op) -> list[str]:
 
 
 def add_backward(op: Op, g: str) -> Gradients:
-    return Gradients([], [g if op.needs[0] else None, g if op.needs[1] else None], [op.out_shape, op.out_shape])
+    return Gradients(
+        [], [g if op.needs[0] else None, g if op.needs[1] else None], [op.out_shape, op.out_shape]
+    )
 
 
 def sub_forward(op: Op) -> list[str]:
@@ -166,7 +168,10 @@ def relu_forward(op: Op) -> list[str]:
     if op.buffer is None:
         return [f"{mask} = {x} > 0", f"{op.out} = {x} * {mask}"]
     masks = op.buffer(np.dtype(bool))
-    return [f"{mask} = _greater({x}, 0, out={masks})", f"{op.out} = _multiply({x}, {mask}, out={op.buffer()})"]
+    return [
+        f"{mask} = _greater({x}, 0, out={masks})",
+        f"{op.out} = _multiply({x}, {mask}, out={op.buffer()})",
+    ]
 
 
 def relu_backward(op: Op, g: str) -> Gradients:
@@ -193,7 +198,10 @@ def mean_forward(op: Op) -> list[str] | None:
     count = int(np.prod(op.shapes[0] or ()))
     if not _whole(op) or op.kinds[0] != "f" or count == 0:  # integers are averaged in float64: general path
         return None
-    return [f"{op.out} = _asarray(_add_reduce({op.args[0]}, None, None, None, False))", f"{op.out} /= {count}"]
+    return [
+        f"{op.out} = _asarray(_add_reduce({op.args[0]}, None, None, None, False))",
+        f"{op.out} /= {count}",
+    ]
 
 
 def mean_backward(op: Op, g: str) -> Gradients:
@@ -204,7 +212,11 @@ def mean_backward(op: Op, g: str) -> Gradients:
 # ------------------------------------------------------------------ matrix products
 def linear_forward(op: Op) -> list[str] | None:
     x, weight, bias = op.args
-    if len(op.shapes[0] or ()) != 2 or len(op.shapes[1] or ()) != 2 or (bias != "None" and op.shapes[2] is None):
+    if (
+        len(op.shapes[0] or ()) != 2
+        or len(op.shapes[1] or ()) != 2
+        or (bias != "None" and op.shapes[2] is None)
+    ):
         return None
     if op.backward:
         op.saved = [x, weight]

@@ -154,7 +154,9 @@ def _backward_order(nodes: list[NodeRecord], recorded: list[int], root: tuple[in
     return [i for i in reversed(recorded) if i in reachable]
 
 
-def _kernel_op(trace: Trace, node: NodeRecord, backward: bool, w: _Writer, output: int | None) -> kernels.Op | None:
+def _kernel_op(
+    trace: Trace, node: NodeRecord, backward: bool, w: _Writer, output: int | None
+) -> kernels.Op | None:
     """The description a kernel gets of this use of an op, when a kernel covers it."""
     found = kernels.kernel_for(node.cls)
     if found is None or len(node.outputs) != 1 or node.tuple_output:
@@ -193,7 +195,9 @@ def _kernel_op(trace: Trace, node: NodeRecord, backward: bool, w: _Writer, outpu
     # A buffer is C-ordered: only where the op's own result was, from C-ordered inputs (a ufunc lays
     # its result out like its inputs, and a later sum adds in memory order).
     c_order = trace.slot_c_order[node.outputs[0]] and all(
-        trace.slot_c_order[a.index] if type(a) is Slot else not isinstance(a, np.ndarray) or a.flags.c_contiguous
+        trace.slot_c_order[a.index]
+        if type(a) is Slot
+        else not isinstance(a, np.ndarray) or a.flags.c_contiguous
         for a in node.args
     )
     if node.outputs[0] != output and out_shape != () and c_order:  # the returned array is new every call
@@ -264,7 +268,9 @@ def _count(ctx: Any, results: tuple[Any, ...], expected: int) -> tuple[Any, ...]
 
 def _no_graph(shape: tuple[int, ...] | None = None) -> None:
     if shape is None:
-        raise RuntimeError("backward: the tensor does not require grad and has no grad_fn, so it has no graph")
+        raise RuntimeError(
+            "backward: the tensor does not require grad and has no grad_fn, so it has no graph"
+        )
     raise RuntimeError(
         f"backward: a gradient can be created implicitly only for a single-element output, but this one has "
         f"shape {shape}; compile a function that returns a scalar loss, or call it with backward=False"

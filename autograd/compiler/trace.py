@@ -58,7 +58,9 @@ class NodeRecord:
 
     __slots__ = ("cls", "args", "outputs", "as_array", "tuple_output", "ctx", "edges", "recorded")
 
-    def __init__(self, cls: type[Function], args: list[Any], outputs: list[int], as_array: bool, ctx: Any) -> None:
+    def __init__(
+        self, cls: type[Function], args: list[Any], outputs: list[int], as_array: bool, ctx: Any
+    ) -> None:
         self.cls = cls
         self.tuple_output = False  # forward returned a tuple (maybe of one array)
         self.args = args  # one template per forward argument: Slot, Sequence_ or a constant
@@ -109,7 +111,9 @@ class Trace:
             slot = self._slot_of.get(id(value))
             if slot is not None:
                 return Slot(slot)
-            if type(edge) is tuple and len(edge) == 1 and edge[0].data is value:  # a leaf read from the closure
+            if (
+                type(edge) is tuple and len(edge) == 1 and edge[0].data is value
+            ):  # a leaf read from the closure
                 return Slot(self._new_slot(value, ("tensor", edge[0])))
             return value
         if type(value) in (tuple, list):
@@ -138,7 +142,9 @@ class Trace:
         index_of = {id(node.ctx): i for i, node in enumerate(self.nodes)}
         for node in self.nodes:
             ctx = node.ctx
-            node.recorded = getattr(ctx, "_seq", None) is not None and getattr(ctx, "inputs", None) is not None
+            node.recorded = (
+                getattr(ctx, "_seq", None) is not None and getattr(ctx, "inputs", None) is not None
+            )
             if not node.recorded:
                 node.edges = [None] * len(node.args)
                 continue
@@ -185,7 +191,9 @@ def same_template(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray):
         if a is b:
             return True
-        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        return (
+            a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        )
     if type(a) in (tuple, list):
         return len(a) == len(b) and all(same_template(x, y) for x, y in zip(a, b))
     try:
@@ -294,7 +302,9 @@ def _recording_forward(trace: Trace, original: Callable[..., Any]) -> Callable[.
             trace.depth -= 1
         # what `apply` would do to a non-array output, done here so that the recorded output is the array
         if type(outputs) is tuple:
-            outputs = tuple(o if type(o) is _ndarray or _not_convertible(o) else _as_array(ctx, o) for o in outputs)
+            outputs = tuple(
+                o if type(o) is _ndarray or _not_convertible(o) else _as_array(ctx, o) for o in outputs
+            )
         elif type(outputs) is not _ndarray and not _not_convertible(outputs):
             outputs = _as_array(ctx, outputs)
         trace.record(ctx, arrays, outputs)

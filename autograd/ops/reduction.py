@@ -104,7 +104,8 @@ def _check_reducible(name, x, axis):
     PyTorch raise too), but an empty tensor reduced over non-empty axes gives an empty result."""
     if x.size == 0 and any(x.shape[a] == 0 for a in _reduced_axes(x, axis)):
         raise ValueError(
-            f"cannot take the {name} over an axis of length 0 (shape {x.shape}, axis={axis}): it has no identity"
+            f"cannot take the {name} over an axis of length 0 (shape {x.shape}, axis={axis}): it has no "
+            "identity"
         )
 
 

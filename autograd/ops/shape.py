@@ -105,7 +105,8 @@ class Concatenate(Function):
         lead = (slice(None),) * ctx.axis
         bounds = ctx.bounds
         return (None,) + tuple(
-            grad_output[lead + (slice(int(start), int(stop)),)] for start, stop in zip(bounds[:-1], bounds[1:])
+            grad_output[lead + (slice(int(start), int(stop)),)]
+            for start, stop in zip(bounds[:-1], bounds[1:])
         )
 
 
@@ -134,7 +135,9 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, x, pad_width, value):
         widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
-        ctx.window = tuple(slice(int(before), int(before) + size) for (before, _), size in zip(widths, np.shape(x)))
+        ctx.window = tuple(
+            slice(int(before), int(before) + size) for (before, _), size in zip(widths, np.shape(x))
+        )
         return np.pad(x, widths, mode="constant", constant_values=value)
 
     @staticmethod

@@ -111,7 +111,8 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: int | Pair = 1, paddin
         bias = _as_tensor(bias)
         if bias.shape != (out_channels,):
             raise ValueError(
-                f"conv2d: bias has shape {bias.shape}, expected ({out_channels},) for weight of shape {weight.shape}"
+                f"conv2d: bias has shape {bias.shape}, expected ({out_channels},) for weight of shape "
+                f"{weight.shape}"
             )
 
     oh, ow = _output_size(padded, (kh, kw), stride)
@@ -142,7 +143,13 @@ def _as_tensor(value: Any) -> Tensor:
 
 def _pair(op: str, name: str, value: Any, minimum: int) -> Pair:
     """An int or a pair of ints, each at least `minimum`, as a pair."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value) if np.ndim(value) == 1 else None
+    pair = (
+        (value, value)
+        if isinstance(value, (int, np.integer))
+        else tuple(value)
+        if np.ndim(value) == 1
+        else None
+    )
     if pair is None or len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(pair) < minimum:
@@ -152,7 +159,9 @@ def _pair(op: str, name: str, value: Any, minimum: int) -> Pair:
 
 def _check_ndim(op: str, name: str, tensor: Tensor, layout: str) -> None:
     if tensor.ndim != 4:
-        raise ValueError(f"{op}: expected {name} of shape {layout}, got shape {tensor.shape} ({tensor.ndim}-D)")
+        raise ValueError(
+            f"{op}: expected {name} of shape {layout}, got shape {tensor.shape} ({tensor.ndim}-D)"
+        )
 
 
 def _check_fits(op: str, kernel: Pair, size: tuple[int, ...], what: str) -> None:

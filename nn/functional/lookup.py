@@ -16,7 +16,9 @@ def embedding(indices: Any, weight: Any) -> Tensor:
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
     index = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be (num_embeddings, embedding_dim), got shape {weight.shape}")
+        raise ValueError(
+            f"embedding: weight must be (num_embeddings, embedding_dim), got shape {weight.shape}"
+        )
     if index.dtype.kind not in "iu":
         raise TypeError(
             f"embedding: indices must be integers, got dtype {index.dtype} (shape {index.shape}); "

@@ -25,7 +25,9 @@ def _shape(value: Any) -> tuple[int, ...]:
 
 def _check(name: str, prediction: Any, target: Any, reduction: str) -> None:
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, _REDUCTIONS))}, got {reduction!r}")
+        raise ValueError(
+            f"{name}: reduction must be one of {', '.join(map(repr, _REDUCTIONS))}, got {reduction!r}"
+        )
     prediction_shape, target_shape = _shape(prediction), _shape(target)
     if prediction_shape != target_shape:
         raise ValueError(
@@ -74,7 +76,8 @@ def binary_cross_entropy(prediction: Any, target: Any, reduction: str = "mean") 
     if probabilities.size and not (probabilities.min() >= 0.0 and probabilities.max() <= 1.0):
         raise ValueError(
             f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
-            f"[{probabilities.min()}, {probabilities.max()}]; for raw scores use binary_cross_entropy_with_logits"
+            f"[{probabilities.min()}, {probabilities.max()}]; for raw scores use "
+            "binary_cross_entropy_with_logits"
         )
     return _reduce(BinaryCrossEntropy.apply(prediction, target), reduction)
 

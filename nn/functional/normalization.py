@@ -38,7 +38,8 @@ def batch_norm(
     ):
         if value is not None and np.shape(value) != (channels,):
             raise ValueError(
-                f"batch_norm: {name} has shape {np.shape(value)}, expected ({channels},) for x of shape {x.shape}"
+                f"batch_norm: {name} has shape {np.shape(value)}, expected ({channels},) for x of shape "
+                f"{x.shape}"
             )
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
@@ -64,7 +65,9 @@ def batch_norm(
         mean, variance = _array(running_mean).reshape(per_channel), _array(running_var).reshape(per_channel)
         out = (x - mean) * (1.0 / np.sqrt(variance + eps)).astype(x.dtype, copy=False)
     if weight is not None:
-        out = out * (weight.reshape(per_channel) if isinstance(weight, Tensor) else np.reshape(weight, per_channel))
+        out = out * (
+            weight.reshape(per_channel) if isinstance(weight, Tensor) else np.reshape(weight, per_channel)
+        )
     if bias is not None:
         out = out + (bias.reshape(per_channel) if isinstance(bias, Tensor) else np.reshape(bias, per_channel))
     return out
@@ -83,7 +86,8 @@ def _move_towards(running: Any, batch: np.ndarray, momentum: float) -> None:
     """running <- (1 - momentum) * running + momentum * batch, in place and untracked."""
     if not isinstance(running, (Tensor, np.ndarray)):
         raise TypeError(
-            f"batch_norm: running statistics must be Tensors or arrays to update, got {type(running).__name__}"
+            "batch_norm: running statistics must be Tensors or arrays to update, got "
+            f"{type(running).__name__}"
         )
     array = _array(running)
     array *= 1.0 - momentum

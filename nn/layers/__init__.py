@@ -11,6 +11,8 @@ from nn.layers.pooling import AvgPool2d
 from nn.layers.smooth_activation import LogSoftmax, SiLU, Softmax, Softplus
 
 __all__ = [
-    "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten", "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
-    "Dropout", "BatchNorm1d", "BatchNorm2d", "AvgPool2d", "Softplus", "SiLU", "Softmax", "LogSoftmax", "Embedding",
+    "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",
+    "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",
+    "Dropout", "BatchNorm1d", "BatchNorm2d", "AvgPool2d", "Softplus", "SiLU", "Softmax", "LogSoftmax",
+    "Embedding",
 ]  # fmt: skip

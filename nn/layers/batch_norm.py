@@ -33,10 +33,16 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
+        if (
+            isinstance(num_features, bool)
+            or not isinstance(num_features, (int, np.integer))
+            or num_features <= 0
+        ):
             raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"{name}: momentum must be in [0, 1] or None (cumulative average), got {momentum!r}")
+            raise ValueError(
+                f"{name}: momentum must be in [0, 1] or None (cumulative average), got {momentum!r}"
+            )
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -73,7 +79,14 @@ class _BatchNorm(Module):
         # batch statistics in training, and always when there are no running statistics (as PyTorch)
         use_batch_stats = self.training or not self.track_running_stats
         return batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, momentum, self.eps
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            momentum,
+            self.eps,
         )
 
     def extra_repr(self) -> str:

@@ -23,7 +23,9 @@ class Sequential(Module):
     def append(self, layer: Module) -> Sequential:
         """Add `layer` at the end (named by its position) and return self."""
         if not isinstance(layer, Module):
-            raise TypeError(f"Sequential: layer {len(self._modules)} is a {type(layer).__name__}, not an nn.Module")
+            raise TypeError(
+                f"Sequential: layer {len(self._modules)} is a {type(layer).__name__}, not an nn.Module"
+            )
         self.add_module(str(len(self._modules)), layer)
         return self
 

@@ -16,7 +16,9 @@ from nn.parameter import Parameter
 
 def _pair(value: int | tuple[int, int], what: str) -> tuple[int, int]:
     pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0 for v in pair):
+    if len(pair) != 2 or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0 for v in pair
+    ):
         raise ValueError(f"{what} must be a positive int or a pair of them, got {value!r}")
     return int(pair[0]), int(pair[1])
 
@@ -66,7 +68,9 @@ class Conv2d(Module):
 class MaxPool2d(Module):
     """Max over kernel_size windows; stride defaults to kernel_size."""
 
-    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
+    ) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride
@@ -75,7 +79,8 @@ class MaxPool2d(Module):
         return F.max_pool2d(x, self.kernel_size, stride=self.stride)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride if self.stride is not None else self.kernel_size}"
+        stride = self.stride if self.stride is not None else self.kernel_size
+        return f"kernel_size={self.kernel_size}, stride={stride}"
 
 
 class Flatten(Module):

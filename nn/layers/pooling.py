@@ -12,7 +12,9 @@ from nn.module import Module
 class AvgPool2d(Module):
     """Mean over kernel_size windows; stride defaults to kernel_size."""
 
-    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
+    ) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride
@@ -21,4 +23,5 @@ class AvgPool2d(Module):
         return avg_pool2d(x, self.kernel_size, stride=self.stride)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride if self.stride is not None else self.kernel_size}"
+        stride = self.stride if self.stride is not None else self.kernel_size
+        return f"kernel_size={self.kernel_size}, stride={stride}"

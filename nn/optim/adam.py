@@ -36,7 +36,9 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             self.require(0 <= beta < 1, f"invalid beta{i + 1}={beta!r} in betas; expected 0 <= beta < 1")
 
-    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param)

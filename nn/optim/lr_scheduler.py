@@ -35,8 +35,10 @@ class LRScheduler:
             for index, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(
-                        f"{type(self).__name__}: param_groups[{index}] has no 'initial_lr', needed to resume at "
-                        f"last_epoch={last_epoch}; load the optimizer's state_dict first, or use last_epoch=-1"
+                        f"{type(self).__name__}: param_groups[{index}] has no 'initial_lr', needed to resume "
+                        "at "
+                        f"last_epoch={last_epoch}; load the optimizer's state_dict first, or use "
+                        "last_epoch=-1"
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
@@ -81,7 +83,9 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply every group's lr by `gamma` each `step_size` epochs."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size <= 0:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
         self.step_size = step_size
@@ -158,14 +162,21 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         if self._step_count == 1 and epoch > 0:
-            return [eta_min + (base - eta_min) * (1 + math.cos(epoch * math.pi / T_max)) / 2 for base in self.base_lrs]
-        if (epoch - 1 - T_max) % (2 * T_max) == 0:  # the bottom of the cosine: the recursion would divide by 0
+            return [
+                eta_min + (base - eta_min) * (1 + math.cos(epoch * math.pi / T_max)) / 2
+                for base in self.base_lrs
+            ]
+        if (epoch - 1 - T_max) % (
+            2 * T_max
+        ) == 0:  # the bottom of the cosine: the recursion would divide by 0
             return [
                 lr + (base - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
                 for base, lr in zip(self.base_lrs, self._current_lrs())
             ]
         return [
-            (1 + math.cos(math.pi * epoch / T_max)) / (1 + math.cos(math.pi * (epoch - 1) / T_max)) * (lr - eta_min)
+            (1 + math.cos(math.pi * epoch / T_max))
+            / (1 + math.cos(math.pi * (epoch - 1) / T_max))
+            * (lr - eta_min)
             + eta_min
             for lr in self._current_lrs()
         ]
@@ -201,11 +212,15 @@ class ReduceLROnPlateau:
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
         groups = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != groups:
-                raise ValueError(f"ReduceLROnPlateau: expected {groups} min_lrs (one per group), got {len(min_lr)}")
+                raise ValueError(
+                    f"ReduceLROnPlateau: expected {groups} min_lrs (one per group), got {len(min_lr)}"
+                )
             self.min_lrs = list(min_lr)
         else:
             self.min_lrs = [min_lr] * groups
@@ -245,9 +260,15 @@ class ReduceLROnPlateau:
         """Does `value` improve on `best` by more than the threshold (relative or absolute)?"""
         if self.mode == "min":
             return (
-                value < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else value < best - self.threshold
+                value < best * (1.0 - self.threshold)
+                if self.threshold_mode == "rel"
+                else value < best - self.threshold
             )
-        return value > best * (1.0 + self.threshold) if self.threshold_mode == "rel" else value > best + self.threshold
+        return (
+            value > best * (1.0 + self.threshold)
+            if self.threshold_mode == "rel"
+            else value > best + self.threshold
+        )
 
     def get_last_lr(self) -> list[float]:
         """The learning rates after the last `step()`, one per parameter group."""

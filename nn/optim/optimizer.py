@@ -54,7 +54,9 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name} can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
-                raise ValueError(f"{name} can't optimize a non-leaf Tensor (made by {p.grad_fn.name}); detach it")
+                raise ValueError(
+                    f"{name} can't optimize a non-leaf Tensor (made by {p.grad_fn.name}); detach it"
+                )
             if p.data.dtype.kind != "f":
                 raise TypeError(f"{name} can only optimize floating-point Tensors, got dtype {p.data.dtype}")
             if id(p) in seen:
@@ -62,7 +64,9 @@ class Optimizer:
             seen.add(id(p))
         unknown = set(group) - set(self.defaults) - {"params", *SCHEDULER_KEYS}
         if unknown:
-            raise TypeError(f"{name}: unknown hyperparameters {sorted(unknown)}; expected {sorted(self.defaults)}")
+            raise TypeError(
+                f"{name}: unknown hyperparameters {sorted(unknown)}; expected {sorted(self.defaults)}"
+            )
         full = {**self.defaults, **group, "params": params}
         self.check_hyperparameters(full)
         self.param_groups.append(full)
@@ -74,7 +78,9 @@ class Optimizer:
         """Raise ValueError for a bad hyperparameter; subclasses extend it for theirs."""
         lr = group["lr"]
         if not isinstance(lr, (int, float, np.number)) or not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate lr={lr!r}; expected a finite number > 0")
+            raise ValueError(
+                f"{type(self).__name__}: invalid learning rate lr={lr!r}; expected a finite number > 0"
+            )
         for key in self.non_negative:
             self.require(group[key] >= 0, f"invalid {key}={group[key]!r}; expected >= 0")
 
@@ -121,10 +127,14 @@ class Optimizer:
                 "assign p.grad = ag.Tensor(array) or let backward() fill it"
             )
         if grad.shape != p.shape:
-            raise ValueError(f"{where} has shape {grad.shape}, the parameter has shape {p.shape}; they must match")
+            raise ValueError(
+                f"{where} has shape {grad.shape}, the parameter has shape {p.shape}; they must match"
+            )
         return grad.data
 
-    def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         """Change `param` in place from `grad`, keeping what the rule needs in `state`."""
         raise NotImplementedError(f"{type(self).__name__} must define update(param, grad, state, group)")
 
@@ -147,7 +157,8 @@ class Optimizer:
         missing = {"state", "param_groups"} - set(state_dict)
         if missing:
             raise ValueError(
-                f"{name}.load_state_dict: the state dict lacks {sorted(missing)}; pass what state_dict() returned"
+                f"{name}.load_state_dict: the state dict lacks {sorted(missing)}; pass what state_dict() "
+                "returned"
             )
         groups = state_dict["param_groups"]
         for index, saved in enumerate(groups):
@@ -178,7 +189,8 @@ class Optimizer:
             unknown = set(saved) - set(self.state_keys)
             if unknown:
                 raise ValueError(
-                    f"{name}.load_state_dict: the state of parameter {index} has {sorted(unknown)}, which {name} does "
+                    f"{name}.load_state_dict: the state of parameter {index} has {sorted(unknown)}, which "
+                    f"{name} does "
                     f"not keep (it keeps {list(self.state_keys)}); is it another optimizer's state?"
                 )
             restored = {}
@@ -186,7 +198,8 @@ class Optimizer:
                 if isinstance(value, np.ndarray) and value.ndim:
                     if value.shape != p.shape:
                         raise ValueError(
-                            f"{name}.load_state_dict: state {key!r} of parameter {index} has shape {value.shape}, "
+                            f"{name}.load_state_dict: state {key!r} of parameter {index} has shape "
+                            f"{value.shape}, "
                             f"the parameter has shape {p.shape}"
                         )
                     value = np.array(value, dtype=p.dtype, copy=True)
@@ -200,7 +213,8 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(saved, dict):
             raise ValueError(
-                f"{name}.load_state_dict: saved parameter group {index} is a {type(saved).__name__}, not a dict"
+                f"{name}.load_state_dict: saved parameter group {index} is a {type(saved).__name__}, not a "
+                "dict"
             )
         missing = sorted({"params", *self.defaults} - set(saved))
         foreign = sorted(set(saved) - {"params", *self.defaults, *SCHEDULER_KEYS})
@@ -220,4 +234,7 @@ class Optimizer:
 
 
 def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
-    return {key: np.array(value, copy=True) if isinstance(value, np.ndarray) else value for key, value in state.items()}
+    return {
+        key: np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+        for key, value in state.items()
+    }

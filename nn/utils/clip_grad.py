@@ -49,7 +49,8 @@ def clip_grad_norm_(
         total = np.linalg.norm(np.asarray(norms), norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, so they cannot be "
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, so they "
+            "cannot be "
             "clipped; set error_if_nonfinite=False to clip anyway"
         )
     coefficient = min(float(max_norm) / (float(total) + 1e-6), 1.0)

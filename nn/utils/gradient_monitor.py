@@ -37,7 +37,9 @@ class GradientMonitor:
             raise ValueError("GradientMonitor: the model has no parameters to watch")
         self.names = [name for name, _ in named]
         self.stats: dict[str, dict[str, list[float]]] = {name: {s: [] for s in STATS} for name in self.names}
-        self.first: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # name -> (weight, grad) at its first backward
+        self.first: dict[
+            str, tuple[np.ndarray, np.ndarray]
+        ] = {}  # name -> (weight, grad) at its first backward
         self.last: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # and at its latest
         self.histograms = histograms
         self._removers: list[Callable[[], None]] = [p.register_hook(self._hook(n, p)) for n, p in named]
@@ -103,13 +105,17 @@ class GradientMonitor:
             over_time.plot(
                 np.arange(1, len(values) + 1), values, label=name, linestyle="-" if "weight" in name else ":"
             )
-        over_time.set(yscale="log", xlabel="step", ylabel="mean |grad| (log scale)", title="mean |grad| per parameter")
+        over_time.set(
+            yscale="log", xlabel="step", ylabel="mean |grad| (log scale)", title="mean |grad| per parameter"
+        )
         over_time.legend(fontsize=7, ncol=2)
         positions = np.arange(len(names))
         means = [np.mean(self.stats[n]["grad_mean"]) for n in names]
         maxima = [np.max(self.stats[n]["grad_max"]) for n in names]
         per_layer.bar(positions, maxima, color="#74c0fc", label="max |grad| (over the run)")
-        per_layer.bar(positions, means, color="#1c7ed6", width=0.5, label="mean |grad| (average of the steps)")
+        per_layer.bar(
+            positions, means, color="#1c7ed6", width=0.5, label="mean |grad| (average of the steps)"
+        )
         per_layer.set_xticks(positions, names, rotation=60, ha="right", fontsize=7)
         per_layer.set(yscale="log", ylabel="|grad| (log scale)", title="per layer, input side first")
         per_layer.legend(fontsize=7)
