@@ -20,8 +20,9 @@ from autograd import anomaly
 from autograd.function import decode_edge, input_edge
 from autograd.grad_mode import current_mode, enter_mode, exit_mode
 from autograd.hooks import run_tensor_hooks
-from autograd.inplace import buffer_version, inplace_clock
+from autograd.inplace import inplace_clock
 from autograd.leaf_grads import add_leaf_grad, finish_leaves
+from autograd.saved_arrays import check_saved_versions, saved_as_tensors
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
@@ -190,7 +191,7 @@ def _run_general_path(
     if node.inputs is None:
         _raise_freed(node)
     if inplace_clock.last > node._seq:
-        _check_saved_versions(node)
+        check_saved_versions(node)
     return _call_backward(node, [grad_output] if grads is None else grads, create_graph)
 
 
@@ -243,7 +244,7 @@ def _call_backward(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any
     if create_graph:
         grads = [g if isinstance(g, Tensor) else Tensor(g) for g in grads]
         saved = node.saved_tensors
-        node.saved_tensors = _saved_as_tensors(node)
+        node.saved_tensors = saved_as_tensors(node)
         try:
             results = node.backward(node, *grads)
         finally:
@@ -291,53 +292,6 @@ def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> 
             f"which has shape {shape}; the two must broadcast"
         ) from None
     return grad
-
-
-def _saved_as_tensors(node: Any) -> tuple[Any, ...]:
-    """For create_graph: each saved array that is an input or output becomes that Tensor."""
-    outputs = node._outputs
-    outputs = outputs if type(outputs) is tuple else (outputs,)
-    converted = []
-    for saved in node.saved_tensors:
-        if isinstance(saved, _ndarray):
-            match = next((a for a in node.inputs if isinstance(a, Tensor) and a.data is saved), None)
-            if match is None:
-                for output_nr, output in enumerate(outputs):
-                    if output is saved:
-                        match = Tensor(saved)
-                        match.requires_grad = True
-                        match.grad_fn = node
-                        if output_nr:
-                            match._output_nr = output_nr
-                        break
-            saved = saved if match is None else match
-        converted.append(saved)
-    return tuple(converted)
-
-
-def _check_saved_versions(node: Any) -> None:
-    """Raise if an array this node saved (or memory it views) was modified in place after
-    the node was recorded."""
-    for saved in node.saved_tensors:
-        if isinstance(saved, _ndarray) and buffer_version(saved) > node._seq:
-            position = next(
-                (i for i, a in enumerate(node.inputs) if isinstance(a, Tensor) and a.data is saved), None
-            )
-            outputs = node._outputs if type(node._outputs) is tuple else (node._outputs,)
-            if position is not None:
-                what = f"input {position} (shape {saved.shape})"
-            elif any(saved is output for output in outputs):
-                what = "its output"
-            else:
-                what = f"an array of shape {saved.shape} that it saved"
-            _raise_modified(node, what)
-
-
-def _raise_modified(node: Any, what: str) -> None:
-    raise RuntimeError(
-        f"one of the arrays needed by {node.name} for backward, {what}, was modified by an in-place "
-        f"operation after {node.name} was recorded; use .copy() before the in-place op"
-    )
 
 
 def _root_grad(root: Tensor, grad: Any, create_graph: bool, what: str = "backward: grad") -> Any:

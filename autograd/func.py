@@ -23,6 +23,7 @@ import numpy as np
 
 from autograd.backward import grad as _engine_grad
 from autograd.function import Function
+from autograd.functional_call import functional_call
 from autograd.grad_mode import enable_grad
 from autograd.ops.shape import stack
 from autograd.tensor import Tensor
@@ -382,37 +383,3 @@ def hessian(fn: Callable, argnums: Argnums = 0) -> Callable[..., Any]:
     """f -> (x -> H) with H.shape == x.shape + x.shape for a scalar f (output.shape + x.shape + x.shape
     in general); with a tuple argnums, H[i][j] is the block d/dx_j d/dx_i f."""
     return jacobian(jacobian(fn, argnums), argnums)
-
-
-def functional_call(
-    module: Any, parameters: dict[str, Any], args: Any = (), kwargs: dict | None = None
-) -> Any:
-    """module(*args, **kwargs) with `parameters` (dotted name -> Tensor or array) in place of the module's
-    own, restored afterwards, as `torch.func.functional_call`. Duck-typed: needs `named_parameters()`
-    and a forward that reads its parameters as attributes."""
-    args = args if isinstance(args, tuple) else (args,)
-    own = dict(module.named_parameters())
-    replacements = []
-    for name, value in parameters.items():
-        if name not in own:
-            raise KeyError(
-                f"func.functional_call: {type(module).__name__} has no parameter {name!r}; it has "
-                f"{sorted(own)}"
-            )
-        tensor = value if isinstance(value, Tensor) else Tensor(value)
-        if tensor.shape != own[name].shape:
-            raise ValueError(
-                f"func.functional_call: parameter {name!r} has shape {own[name].shape}, but the value given "
-                f"for it has shape {tensor.shape}"
-            )
-        *path, attribute = name.split(".")
-        owner = functools.reduce(getattr, path, module)
-        replacements.append((owner, attribute, tensor))
-    originals = [(owner, attribute, getattr(owner, attribute)) for owner, attribute, _ in replacements]
-    try:
-        for owner, attribute, tensor in replacements:
-            object.__setattr__(owner, attribute, tensor)  # bypasses registration: the module is untouched
-        return module(*args, **(kwargs or {}))
-    finally:
-        for owner, attribute, original in reversed(originals):
-            object.__setattr__(owner, attribute, original)
