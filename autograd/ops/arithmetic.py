@@ -43,9 +43,8 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        a, b = ctx.saved_tensors
-        needs_a, needs_b = ctx.needs_input_grad
-        return grad_output * b if needs_a else None, grad_output * a if needs_b else None
+        a, b = ctx.saved_tensors  # b is saved exactly when a needs its gradient, and a when b does
+        return None if b is None else grad_output * b, None if a is None else grad_output * a
 
 
 class Div(Function):
