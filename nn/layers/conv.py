@@ -10,6 +10,7 @@ import numpy as np
 from autograd import Tensor
 from nn import functional as F
 from nn import init
+from nn.layers.pooling import Pool2d
 from nn.module import Module
 from nn.parameter import Parameter
 
@@ -65,22 +66,11 @@ class Conv2d(Module):
         )
 
 
-class MaxPool2d(Module):
+class MaxPool2d(Pool2d):
     """Max over kernel_size windows; stride defaults to kernel_size."""
-
-    def __init__(
-        self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride
 
     def forward(self, x: Any) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, stride=self.stride)
-
-    def extra_repr(self) -> str:
-        stride = self.stride if self.stride is not None else self.kernel_size
-        return f"kernel_size={self.kernel_size}, stride={stride}"
 
 
 class Flatten(Module):

@@ -9,8 +9,8 @@ from nn.functional.pooling import avg_pool2d
 from nn.module import Module
 
 
-class AvgPool2d(Module):
-    """Mean over kernel_size windows; stride defaults to kernel_size."""
+class Pool2d(Module):
+    """What the pooling layers share: a window size, and a stride that defaults to it."""
 
     def __init__(
         self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
@@ -19,9 +19,13 @@ class AvgPool2d(Module):
         self.kernel_size = kernel_size
         self.stride = stride
 
-    def forward(self, x: Any) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, stride=self.stride)
-
     def extra_repr(self) -> str:
         stride = self.stride if self.stride is not None else self.kernel_size
         return f"kernel_size={self.kernel_size}, stride={stride}"
+
+
+class AvgPool2d(Pool2d):
+    """Mean over kernel_size windows; stride defaults to kernel_size."""
+
+    def forward(self, x: Any) -> Tensor:
+        return avg_pool2d(x, self.kernel_size, stride=self.stride)

@@ -19,7 +19,25 @@ from nn.optim.optimizer import Optimizer
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
 
 
-class LRScheduler:
+class _SchedulerState:
+    """What every scheduler shares: the last rates it set, and its state apart from the optimizer."""
+
+    _last_lr: list[float]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates the last `step()` set, one per parameter group."""
+        return self._last_lr
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer (whose own state_dict holds the groups), as PyTorch."""
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what `state_dict()` returned."""
+        self.__dict__.update(state_dict)
+
+
+class LRScheduler(_SchedulerState):
     """Base of the epoch-driven schedulers: `step()` advances `last_epoch` and writes `get_lr()`
     into every parameter group's `"lr"`. Made with `last_epoch=-1`, it records each group's
     `initial_lr` (as PyTorch) and takes the first step, to epoch 0."""
@@ -36,8 +54,7 @@ class LRScheduler:
                 if "initial_lr" not in group:
                     raise KeyError(
                         f"{type(self).__name__}: param_groups[{index}] has no 'initial_lr', needed to resume "
-                        "at "
-                        f"last_epoch={last_epoch}; load the optimizer's state_dict first, or use "
+                        f"at last_epoch={last_epoch}; load the optimizer's state_dict first, or use "
                         "last_epoch=-1"
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
@@ -60,18 +77,6 @@ class LRScheduler:
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates the last `step()` set, one per parameter group."""
-        return self._last_lr
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer (whose own state_dict holds the groups), as PyTorch."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what `state_dict()` returned."""
-        self.__dict__.update(state_dict)
 
     def _current_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -189,7 +194,7 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_SchedulerState):
     """Multiply every group's lr by `factor` once a metric (`step(metric)`) has not improved by
     more than `threshold` for more than `patience` epochs; then wait `cooldown` epochs."""
 
@@ -269,18 +274,6 @@ class ReduceLROnPlateau:
             if self.threshold_mode == "rel"
             else value > best + self.threshold
         )
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates after the last `step()`, one per parameter group."""
-        return self._last_lr
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer, as PyTorch."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what `state_dict()` returned."""
-        self.__dict__.update(state_dict)
 
     def __repr__(self) -> str:
         return f"ReduceLROnPlateau(mode={self.mode!r}, best={self.best}, last_lr={self.get_last_lr()})"
