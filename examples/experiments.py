@@ -266,7 +266,7 @@ def run(args: argparse.Namespace, argv: list[str], out: Path) -> float:
     budget = (
         f"{args.seeds} seeds per setting (the seed draws the linear data set and the initial weights), "
         f"{args.epochs} full-batch epochs per MLP run, {args.cnn_epochs} CNN epochs, {args.jobs} worker processes, "
-        f"{'compiled (ag.compile)' if args.compile else 'eager (--no-compile)'}; the gradient-flow runs eager. "
+        f"{'compiled (ag.compile)' if args.compile else 'eager (--no-compile)'}. "
         f"Total {total:.0f} s."
     )
     header = [

@@ -21,6 +21,7 @@ from examples.lab.datasets import LINEAR_POINTS, load_dataset
 from examples.lab.model import make_model
 from examples.lab.training import (
     DEFAULT_LR,
+    AutogradGradients,
     History,
     make_gradients,
     make_optimizer,
@@ -83,7 +84,7 @@ class Job:
     epochs: int
     keep_model: bool = False  # return the trained parameters (for the prediction figures)
     monitor: bool = False  # record the gradient flow with nn.utils.GradientMonitor (read-only)
-    compiled: bool = True  # train through ag.compile (a monitored run trains eagerly: its hooks need the graph)
+    compiled: bool = True  # train through ag.compile (else eagerly: the same numbers)
 
 
 class RunOutput(NamedTuple):
@@ -94,23 +95,39 @@ class RunOutput(NamedTuple):
     flow: Flow | None = None
 
 
+class Monitored:
+    """A gradient source whose every step is recorded by a GradientMonitor (`monitor.record()` reads the
+    parameters' `.grad`: a compiled step runs no hooks); the evaluation is not recorded."""
+
+    def __init__(self, gradients: AutogradGradients, monitor: nn.utils.GradientMonitor) -> None:
+        self.gradients, self.monitor = gradients, monitor
+
+    def __call__(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        result = self.gradients(X, y)
+        self.monitor.record()
+        return result
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        return self.gradients.evaluate(X, y)
+
+
 def run_job(job: Job) -> RunOutput:
     """Train one run with autograd; return its History and, if asked, the trained parameters and gradient flow."""
     s = job.setting
     X, y = load_dataset(job.dataset, job.seed, s.n)
     model = make_model(s.hidden, s.activation, job.seed, s.output_activation, s.bias, s.init)
-    compiled = job.compiled and not job.monitor
-    gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation, compiled)
+    gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation, job.compiled)
     optimizer = make_optimizer(s.optimizer, list(model.parameters()), s.lr)
-    monitor = nn.utils.GradientMonitor(model, histograms=False) if job.monitor else None
+    monitor = None
+    if job.monitor:
+        weights = {name: p for name, p in model.named_parameters() if name.endswith("weight")}
+        monitor = nn.utils.GradientMonitor(weights, histograms=False, hooks=False)
+        gradients = Monitored(gradients, monitor)
     history = train(
         gradients, optimizer, X, y, job.epochs, seed=job.seed,
         to_probability=lambda output: to_probability(output, s.loss, s.output_activation),
     )  # fmt: skip
-    flow = None
-    if monitor is not None:
-        monitor.remove()
-        flow = {name: np.array(monitor.stats[name]["grad_mean"]) for name in monitor.names if name.endswith("weight")}
+    flow = None if monitor is None else {name: np.array(monitor.stats[name]["grad_mean"]) for name in monitor.names}
     state = {name: p.data.copy() for name, p in model.named_parameters()} if job.keep_model else None
     return RunOutput(history, state, flow)
 
