@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from typing import NamedTuple
 
@@ -61,17 +61,26 @@ class Setting:
         """What the run depends on (not the label): equal keys train identically."""
         return tuple(value for name, value in asdict(self).items() if name != "label")
 
-    def predict(self, state: dict[str, np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    def predict(self, state: dict[str, np.ndarray]) -> TrainedNetwork:
         """The trained network of `state` as a function from points to P(label 1)."""
-        model = make_model(self.hidden, self.activation, 0, self.output_activation, self.bias, self.init)
+        return TrainedNetwork(self, state)
+
+
+@dataclass(frozen=True)
+class TrainedNetwork:
+    """A setting's network with the trained parameters `state`, called on points: P(label 1). It is
+    rebuilt at each call, so it pickles as its setting and arrays (figures are drawn in worker processes)."""
+
+    setting: Setting
+    state: dict[str, np.ndarray]
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        s = self.setting
+        model = make_model(s.hidden, s.activation, 0, s.output_activation, s.bias, s.init)
         for name, parameter in model.named_parameters():
-            parameter.data[...] = state[name]
-
-        def probabilities(points: np.ndarray) -> np.ndarray:
-            with ag.no_grad(), np.errstate(all="ignore"):
-                return to_probability(model(ag.Tensor(points)).data, self.loss, self.output_activation)
-
-        return probabilities
+            parameter.data[...] = self.state[name]
+        with ag.no_grad(), np.errstate(all="ignore"):
+            return to_probability(model(ag.Tensor(points)).data, s.loss, s.output_activation)
 
 
 @dataclass(frozen=True)
@@ -137,9 +146,14 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_jobs(jobs: Sequence[Job], workers: int, progress: Callable[[int], None] = lambda done: None) -> list[RunOutput]:
-    """`run_job` over `jobs` in `workers` processes (1: in this one), results in the jobs' order.
-    Identical jobs (same setting key, data set, seed, epochs) are trained once."""
+def run_jobs(
+    jobs: Sequence[Job],
+    workers: int,
+    progress: Callable[[int], None] = lambda done: None,
+    pool: Executor | None = None,
+) -> list[RunOutput]:
+    """`run_job` over `jobs` in `pool`, or in `workers` processes (1: in this one), results in the jobs'
+    order. Identical jobs (same setting key, data set, seed, epochs) are trained once."""
     unique: dict[tuple, Job] = {}
     for job in jobs:
         key = (job.setting.key(), job.dataset, job.seed, job.epochs)
@@ -150,17 +164,13 @@ def run_jobs(jobs: Sequence[Job], workers: int, progress: Callable[[int], None] 
             else replace(kept, keep_model=kept.keep_model or job.keep_model, monitor=kept.monitor or job.monitor)
         )
     keys, todo = list(unique), list(unique.values())
-    if workers <= 1:
-        outputs = []
-        for job in todo:
-            outputs.append(run_job(job))
-            progress(len(outputs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outputs = []
-            for output in pool.map(run_job, todo, chunksize=1):
-                outputs.append(output)
-                progress(len(outputs))
+    outputs: list[RunOutput] = []
+    if pool is None and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as own:
+            return run_jobs(jobs, workers, progress, own)
+    for output in map(run_job, todo) if pool is None else pool.map(run_job, todo, chunksize=1):
+        outputs.append(output)
+        progress(len(outputs))
     by_key = dict(zip(keys, outputs))
     return [by_key[(job.setting.key(), job.dataset, job.seed, job.epochs)] for job in jobs]
 
