@@ -4,9 +4,10 @@ grid and a table over seeds, and a report.md that answers the handout's question
 `python -m examples.experiments [--quick] [--seeds N] [--epochs N] [--only NAME ...] [--jobs N]
 [--no-compile] [--out runs/experiments]`
 
---quick (for CI) trains fewer seeds and epochs. --jobs runs the independent (setting, seed) runs in
-that many worker processes (default: the cores available); the results do not depend on it. The runs
-train through `ag.compile` (--no-compile: eagerly, the same numbers).
+--quick (for CI) trains fewer seeds and epochs. --jobs runs the independent (setting, seed) runs, each
+identical run once, the CNN's seeds and the figures in that many worker processes (default: the cores
+available); the results do not depend on it. The runs train through `ag.compile` (--no-compile:
+eagerly, the same numbers).
 Writes <experiment>.png, <experiment>_grid.png, cnn.png, results.md and report.md, and for the
 no-activation and learning-rate questions <experiment>_gradient_flow.png (`nn.utils.GradientMonitor`
 on seed 0 of each setting: vanishing and exploding gradients made visible).
@@ -273,8 +274,9 @@ def run(args: argparse.Namespace, argv: list[str], out: Path) -> float:
     jobs = plan(mlp_names, args)
     with ProcessPoolExecutor(args.jobs) if args.jobs > 1 else contextlib.nullcontext() as pool:
         submit: Submit = run_now if pool is None else pool.submit
-        cnn_trainings = start_cnn(args, submit) if "cnn" in chosen else None  # first: cnn.png is not drawn last
-        with tqdm(total=len(jobs), desc="runs", unit="run", disable=args.quiet or not stdout_is_terminal()) as bar:
+        cnn_trainings = start_cnn(args, submit) if "cnn" in chosen else None  # first: trains before the runs
+        unique = len({(job.setting.key(), job.dataset, job.seed) for job in jobs})  # what run_jobs trains
+        with tqdm(total=unique, desc="runs", unit="run", disable=args.quiet or not stdout_is_terminal()) as bar:
             results_list = run_jobs(jobs, args.jobs, progress=lambda done: bar.update(done - bar.n), pool=pool)
         outputs = {(job.setting, job.dataset, job.seed): result for job, result in zip(jobs, results_list)}
         sections: list[str] = []
