@@ -4,9 +4,10 @@ grid and a table over seeds, and a report.md that answers the handout's question
 `python -m examples.experiments [--quick] [--seeds N] [--epochs N] [--only NAME ...] [--jobs N]
 [--no-compile] [--out runs/experiments]`
 
---quick (for CI) trains fewer seeds and epochs. --jobs runs the independent (setting, seed) runs in
-that many worker processes (default: the cores available); the results do not depend on it. The runs
-train through `ag.compile` (--no-compile: eagerly, the same numbers).
+--quick (for CI) trains fewer seeds and epochs. --jobs runs the independent (setting, seed) runs, each
+identical run once, the CNN's seeds and the figures in that many worker processes (default: the cores
+available); the results do not depend on it. The runs train through `ag.compile` (--no-compile:
+eagerly, the same numbers).
 Writes <experiment>.png, <experiment>_grid.png, cnn.png, results.md and report.md, and for the
 no-activation and learning-rate questions <experiment>_gradient_flow.png (`nn.utils.GradientMonitor`
 on seed 0 of each setting: vanishing and exploding gradients made visible).
@@ -15,11 +16,15 @@ on seed 0 of each setting: vanishing and exploding gradients made visible).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -106,6 +111,7 @@ OUTPUT_FILES = (
 )  # fmt: skip
 FULL = {"seeds": 5, "epochs": 10000, "cnn_epochs": 40}
 QUICK = {"seeds": 2, "epochs": 2000, "cnn_epochs": 20}
+Submit = Callable[..., Future]  # `pool.submit`, or `run_now` without worker processes
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,10 +191,10 @@ def plan(chosen: list[str], args: argparse.Namespace) -> list[Job]:
 
 
 def write_experiment(
-    name: str, outputs: dict, args: argparse.Namespace, out: Path
-) -> tuple[list[str], dict, str | None]:
-    """Write the experiment's figures; return its results.md section, its results and, for a MONITORED
-    question, the sentence its gradient flow measured."""
+    name: str, outputs: dict, args: argparse.Namespace, out: Path, submit: Submit
+) -> tuple[list[str], dict, str | None, list[Future]]:
+    """Submit the drawing of the experiment's figures; return its results.md section, its results, for a
+    MONITORED question the sentence its gradient flow measured, and the figures' futures."""
     experiment = EXPERIMENTS[name]
     results: dict[str, dict[str, list[History]]] = {dataset: {} for dataset in experiment.datasets}
     rows: dict[str, list] = {dataset: [] for dataset in experiment.datasets}
@@ -200,11 +206,13 @@ def write_experiment(
             X, y = load_dataset(dataset, 0, setting.n)
             rows[dataset].append((setting.label, X, y, setting.predict(runs[0].state)))
             flows[dataset][setting.label] = runs[0].flow
-    plot_comparison(results, out / f"{name}.png", experiment.title)
-    plot_prediction_grid(rows, out / f"{name}_grid.png", experiment.title)
+    figures = [
+        submit(plot_comparison, results, out / f"{name}.png", experiment.title),
+        submit(plot_prediction_grid, rows, out / f"{name}_grid.png", experiment.title),
+    ]
     flow_sentence, flow_lines = None, []
     if name in MONITORED:
-        plot_gradient_flow(flows, results, out / f"{name}_gradient_flow.png", experiment.title)
+        figures.append(submit(plot_gradient_flow, flows, results, out / f"{name}_gradient_flow.png", experiment.title))
         flow_sentence = f"{describe(flows, results)} ([{name}_gradient_flow.png]({name}_gradient_flow.png))"
         flow_lines = [f"![{name}: gradient flow]({name}_gradient_flow.png)", "", flow_sentence, ""]
     section = [
@@ -222,17 +230,21 @@ def write_experiment(
         f"Settings: {'; '.join(setting.describe() for setting in experiment.settings)}.",
         "",
     ]
-    return section, results, flow_sentence
+    return section, results, flow_sentence, figures
 
 
-def run_cnn(args: argparse.Namespace, out: Path) -> list[str]:
-    """Train the small CNN once per seed; write cnn.png; return the markdown section."""
-    started = time.perf_counter()
-    histories = [train_cnn(seed, args.cnn_epochs, compiled=args.compile) for seed in range(args.seeds)]
+def start_cnn(args: argparse.Namespace, submit: Submit) -> list[Future]:
+    """Submit the small CNN's training, once per seed."""
+    return [submit(train_cnn, seed, args.cnn_epochs, compiled=args.compile) for seed in range(args.seeds)]
+
+
+def write_cnn(trainings: list[Future], out: Path, submit: Submit) -> tuple[list[str], Future]:
+    """Submit cnn.png once the CNN's seeds are trained; return the markdown section and the figure's future."""
+    histories = [training.result() for training in trainings]
     images, labels = generate_bars(32, np.random.default_rng(0))
-    plot_cnn(histories, images, labels, out / "cnn.png")
-    seconds = time.perf_counter() - started
-    return [
+    figure = submit(plot_cnn, histories, images, labels, out / "cnn.png")
+    seconds = sum(history.seconds for history in histories)
+    section = [
         "## Small CNN: horizontal or vertical bar in a noisy 8x8 image",
         "",
         "![cnn](cnn.png)",
@@ -240,33 +252,51 @@ def run_cnn(args: argparse.Namespace, out: Path) -> list[str]:
         cnn_table(histories),
         "",
         "Conv2d(1, 4, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(64, 1), BCE with logits, "
-        f"Adam lr 0.01, batches of 32 from 256 training images, tested on 256 others. ({seconds:.1f} s)",
+        f"Adam lr 0.01, batches of 32 from 256 training images, tested on 256 others. ({seconds:.1f} s of training)",
         "",
     ]
+    return section, figure
+
+
+def run_now(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    """`fn(*args, **kwargs)` called here, as a finished Future (what `--jobs 1` submits to)."""
+    future: Future = Future()
+    future.set_result(fn(*args, **kwargs))
+    return future
 
 
 def run(args: argparse.Namespace, argv: list[str], out: Path) -> float:
-    """Train everything, write every file into `out`; return the wall time."""
+    """Train everything, write every file into `out`; return the wall time. With --jobs N > 1 the runs,
+    the CNN seeds and the figures all go to one pool of N worker processes."""
     started = time.perf_counter()
     chosen = args.only or [*EXPERIMENTS, "cnn"]
     mlp_names = [name for name in chosen if name != "cnn"]
     jobs = plan(mlp_names, args)
-    with tqdm(total=len(jobs), desc="runs", unit="run", disable=args.quiet or not stdout_is_terminal()) as bar:
-        results_list = run_jobs(jobs, args.jobs, progress=lambda done: bar.update(done - bar.n))
-    outputs = {(job.setting, job.dataset, job.seed): result for job, result in zip(jobs, results_list)}
-    sections: list[str] = []
-    all_results, flow_sentences = {}, {}
-    for name in mlp_names:
-        section, all_results[name], flow_sentences[name] = write_experiment(name, outputs, args, out)
-        sections += section
-    if "cnn" in chosen:
-        sections += run_cnn(args, out)
+    with ProcessPoolExecutor(args.jobs) if args.jobs > 1 else contextlib.nullcontext() as pool:
+        submit: Submit = run_now if pool is None else pool.submit
+        cnn_trainings = start_cnn(args, submit) if "cnn" in chosen else None  # first: trains before the runs
+        unique = len({(job.setting.key(), job.dataset, job.seed) for job in jobs})  # what run_jobs trains
+        with tqdm(total=unique, desc="runs", unit="run", disable=args.quiet or not stdout_is_terminal()) as bar:
+            results_list = run_jobs(jobs, args.jobs, progress=lambda done: bar.update(done - bar.n), pool=pool)
+        outputs = {(job.setting, job.dataset, job.seed): result for job, result in zip(jobs, results_list)}
+        sections: list[str] = []
+        all_results, flow_sentences, figures = {}, {}, []
+        for name in mlp_names:
+            section, all_results[name], flow_sentences[name], drawn = write_experiment(name, outputs, args, out, submit)
+            sections += section
+            figures += drawn
+        if cnn_trainings is not None:
+            section, drawn = write_cnn(cnn_trainings, out, submit)
+            sections += section
+            figures.append(drawn)
+        for figure in figures:
+            figure.result()  # a drawing's error is raised here
     total = time.perf_counter() - started
     command = "python -m examples.experiments" + "".join(" " + shlex.quote(arg) for arg in argv)
     budget = (
         f"{args.seeds} seeds per setting (the seed draws the linear data set and the initial weights), "
         f"{args.epochs} full-batch epochs per MLP run, {args.cnn_epochs} CNN epochs, {args.jobs} worker processes, "
-        f"{'compiled (ag.compile)' if args.compile else 'eager (--no-compile)'}; the gradient-flow runs eager. "
+        f"{'compiled (ag.compile)' if args.compile else 'eager (--no-compile)'}. "
         f"Total {total:.0f} s."
     )
     header = [

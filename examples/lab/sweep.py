@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from typing import NamedTuple
 
@@ -21,6 +21,7 @@ from examples.lab.datasets import LINEAR_POINTS, load_dataset
 from examples.lab.model import make_model
 from examples.lab.training import (
     DEFAULT_LR,
+    AutogradGradients,
     History,
     make_gradients,
     make_optimizer,
@@ -60,17 +61,26 @@ class Setting:
         """What the run depends on (not the label): equal keys train identically."""
         return tuple(value for name, value in asdict(self).items() if name != "label")
 
-    def predict(self, state: dict[str, np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    def predict(self, state: dict[str, np.ndarray]) -> TrainedNetwork:
         """The trained network of `state` as a function from points to P(label 1)."""
-        model = make_model(self.hidden, self.activation, 0, self.output_activation, self.bias, self.init)
+        return TrainedNetwork(self, state)
+
+
+@dataclass(frozen=True)
+class TrainedNetwork:
+    """A setting's network with the trained parameters `state`, called on points: P(label 1). It is
+    rebuilt at each call, so it pickles as its setting and arrays (figures are drawn in worker processes)."""
+
+    setting: Setting
+    state: dict[str, np.ndarray]
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        s = self.setting
+        model = make_model(s.hidden, s.activation, 0, s.output_activation, s.bias, s.init)
         for name, parameter in model.named_parameters():
-            parameter.data[...] = state[name]
-
-        def probabilities(points: np.ndarray) -> np.ndarray:
-            with ag.no_grad(), np.errstate(all="ignore"):
-                return to_probability(model(ag.Tensor(points)).data, self.loss, self.output_activation)
-
-        return probabilities
+            parameter.data[...] = self.state[name]
+        with ag.no_grad(), np.errstate(all="ignore"):
+            return to_probability(model(ag.Tensor(points)).data, s.loss, s.output_activation)
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ class Job:
     epochs: int
     keep_model: bool = False  # return the trained parameters (for the prediction figures)
     monitor: bool = False  # record the gradient flow with nn.utils.GradientMonitor (read-only)
-    compiled: bool = True  # train through ag.compile (a monitored run trains eagerly: its hooks need the graph)
+    compiled: bool = True  # train through ag.compile (else eagerly: the same numbers)
 
 
 class RunOutput(NamedTuple):
@@ -94,23 +104,39 @@ class RunOutput(NamedTuple):
     flow: Flow | None = None
 
 
+class Monitored:
+    """A gradient source whose every step is recorded by a GradientMonitor (`monitor.record()` reads the
+    parameters' `.grad`: a compiled step runs no hooks); the evaluation is not recorded."""
+
+    def __init__(self, gradients: AutogradGradients, monitor: nn.utils.GradientMonitor) -> None:
+        self.gradients, self.monitor = gradients, monitor
+
+    def __call__(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        result = self.gradients(X, y)
+        self.monitor.record()
+        return result
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        return self.gradients.evaluate(X, y)
+
+
 def run_job(job: Job) -> RunOutput:
     """Train one run with autograd; return its History and, if asked, the trained parameters and gradient flow."""
     s = job.setting
     X, y = load_dataset(job.dataset, job.seed, s.n)
     model = make_model(s.hidden, s.activation, job.seed, s.output_activation, s.bias, s.init)
-    compiled = job.compiled and not job.monitor
-    gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation, compiled)
+    gradients = make_gradients("autograd", model, s.loss, s.activation, s.output_activation, job.compiled)
     optimizer = make_optimizer(s.optimizer, list(model.parameters()), s.lr)
-    monitor = nn.utils.GradientMonitor(model, histograms=False) if job.monitor else None
+    monitor = None
+    if job.monitor:
+        weights = {name: p for name, p in model.named_parameters() if name.endswith("weight")}
+        monitor = nn.utils.GradientMonitor(weights, histograms=False, hooks=False)
+        gradients = Monitored(gradients, monitor)
     history = train(
         gradients, optimizer, X, y, job.epochs, seed=job.seed,
         to_probability=lambda output: to_probability(output, s.loss, s.output_activation),
     )  # fmt: skip
-    flow = None
-    if monitor is not None:
-        monitor.remove()
-        flow = {name: np.array(monitor.stats[name]["grad_mean"]) for name in monitor.names if name.endswith("weight")}
+    flow = None if monitor is None else {name: np.array(monitor.stats[name]["grad_mean"]) for name in monitor.names}
     state = {name: p.data.copy() for name, p in model.named_parameters()} if job.keep_model else None
     return RunOutput(history, state, flow)
 
@@ -120,9 +146,14 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_jobs(jobs: Sequence[Job], workers: int, progress: Callable[[int], None] = lambda done: None) -> list[RunOutput]:
-    """`run_job` over `jobs` in `workers` processes (1: in this one), results in the jobs' order.
-    Identical jobs (same setting key, data set, seed, epochs) are trained once."""
+def run_jobs(
+    jobs: Sequence[Job],
+    workers: int,
+    progress: Callable[[int], None] = lambda done: None,
+    pool: Executor | None = None,
+) -> list[RunOutput]:
+    """`run_job` over `jobs` in `pool`, or in `workers` processes (1: in this one), results in the jobs'
+    order. Identical jobs (same setting key, data set, seed, epochs) are trained once."""
     unique: dict[tuple, Job] = {}
     for job in jobs:
         key = (job.setting.key(), job.dataset, job.seed, job.epochs)
@@ -133,17 +164,13 @@ def run_jobs(jobs: Sequence[Job], workers: int, progress: Callable[[int], None] 
             else replace(kept, keep_model=kept.keep_model or job.keep_model, monitor=kept.monitor or job.monitor)
         )
     keys, todo = list(unique), list(unique.values())
-    if workers <= 1:
-        outputs = []
-        for job in todo:
-            outputs.append(run_job(job))
-            progress(len(outputs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outputs = []
-            for output in pool.map(run_job, todo, chunksize=1):
-                outputs.append(output)
-                progress(len(outputs))
+    outputs: list[RunOutput] = []
+    if pool is None and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as own:
+            return run_jobs(jobs, workers, progress, own)
+    for output in map(run_job, todo) if pool is None else pool.map(run_job, todo, chunksize=1):
+        outputs.append(output)
+        progress(len(outputs))
     by_key = dict(zip(keys, outputs))
     return [by_key[(job.setting.key(), job.dataset, job.seed, job.epochs)] for job in jobs]
 

@@ -20,6 +20,7 @@ from tqdm import tqdm
 import autograd as ag
 import nn
 from examples import backprop_by_hand as by_hand
+from examples.lab.output_tap import OutputTap
 
 ACTIVATIONS = ("sigmoid", "relu", "tanh", "leaky_relu", "none")
 OUTPUT_ACTIVATIONS = ("sigmoid", "none")
@@ -105,9 +106,11 @@ def to_probability(output: np.ndarray, loss: str, output_activation: str) -> np.
     return by_hand.sigmoid(output) if (loss == "bce" and output_activation == "none") else output
 
 
-def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """Fraction of points whose probability is on the same side of 0.5 as their 0/1 label."""
-    return float(np.mean((probabilities >= 0.5) == (labels >= 0.5)))
+def accuracies(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per epoch (the leading axis of `probabilities`; then the labels' shape): the fraction of points whose
+    probability is on the same side of 0.5 as their 0/1 label."""
+    correct = (probabilities >= 0.5) == (labels >= 0.5)
+    return correct.mean(axis=tuple(range(1, correct.ndim)))
 
 
 class AutogradGradients:
@@ -118,19 +121,18 @@ class AutogradGradients:
         self.model, self.loss_fn = model, make_loss(loss, output_activation)
         self.compiled = compiled
         if compiled:  # closures over the model, so ag.compile's guards see its parameters
-            loss_fn = self.loss_fn
-            self.step = ag.compile(lambda X, y: loss_fn(model(X), y))
-            # a compiled call returns one Tensor (the loss): the output, for the accuracy, is a forward-only call
-            self.forward = ag.compile(lambda X: model(X))
+            loss_fn, tap = self.loss_fn, OutputTap()
+            # a compiled call returns the loss alone: the tap hands over the output it was computed from
+            self.step = ag.compile(lambda X, y: loss_fn(tap(model(X)), y))
+            self.tap = tap
 
     def __call__(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Fill every parameter's `.grad`; return the loss and the network's output."""
-        X, y = ag.Tensor(X), ag.Tensor(y)
         if self.compiled:
-            output = self.forward(X, backward=False).data.copy()
-            return self.step(X, y).item(), output
-        output = self.model(X)
-        loss = self.loss_fn(output, y)
+            loss = self.step(X, y).item()
+            return loss, self.tap.output
+        output = self.model(ag.Tensor(X))
+        loss = self.loss_fn(output, ag.Tensor(y))
         loss.backward()
         return loss.item(), output.data
 
@@ -206,7 +208,7 @@ def train(
     forward pass measures the previous epoch's model for free; with mini-batches an extra
     forward pass over the whole set does. `print_every` > 0 prints `epoch N loss L` lines."""
     losses = np.full(epochs + 1, np.nan)
-    accuracies = np.full(epochs + 1, np.nan)
+    outputs = None  # the network's output at each epoch: the accuracies are computed from them at the end
     full_batch = batch_size is None or batch_size >= len(X)
     loader = None if full_batch else batch_loader(X, y, batch_size, np.random.default_rng((seed, BATCH_STREAM)))
     diverged_at = None
@@ -221,7 +223,10 @@ def train(
                     loss, output = gradients(X, y)
                 else:
                     loss, output = gradients.evaluate(X, y)
-                losses[epoch], accuracies[epoch] = loss, accuracy(to_probability(output), y)
+                if outputs is None:
+                    outputs = np.empty((epochs + 1, *output.shape), output.dtype)
+                losses[epoch] = loss
+                outputs[epoch] = output
                 if print_every and epoch % print_every == 0:
                     echo(f"epoch {epoch} loss {loss:.6g}")
                 if not (math.isfinite(loss) and np.isfinite(output).all()):
@@ -238,13 +243,15 @@ def train(
                         optimizer.zero_grad()
                         gradients(X_batch.data, y_batch.data)
                         optimizer.step()
-                bar.update(1)
-                if epoch % refresh_every == 0:
-                    bar.set_postfix_str(f"loss={loss:.4g}", refresh=False)
-    if diverged_at is not None:
-        losses[diverged_at:] = np.nan
-        accuracies[diverged_at:] = np.nan
-    return History(losses, accuracies, time.perf_counter() - started, diverged_at)
+                if progress:
+                    bar.update(1)
+                    if epoch % refresh_every == 0:
+                        bar.set_postfix_str(f"loss={loss:.4g}", refresh=False)
+        measured = epochs + 1 if diverged_at is None else diverged_at  # epochs from here on are NaN
+        per_epoch = np.full(epochs + 1, np.nan)
+        per_epoch[:measured] = accuracies(to_probability(outputs[:measured]), y)
+    losses[measured:] = np.nan
+    return History(losses, per_epoch, time.perf_counter() - started, diverged_at)
 
 
 def predict(model: nn.Module, X: np.ndarray, loss: str = "mse", output_activation: str = "sigmoid") -> np.ndarray:

@@ -3,7 +3,9 @@ pictures people hand-write for PyTorch: gradient flow (mean and max |grad| per l
 steps) and weight / gradient histograms. Vanishing and exploding gradients become visible.
 
 It records from a hook on each parameter, which sees the gradient of each backward pass as the
-engine delivers it and returns nothing, so the gradients and the training are unchanged.
+engine delivers it and returns nothing, so the gradients and the training are unchanged. A compiled
+step (`ag.compile`) runs no hooks: watch it with `hooks=False` and call `record()` after each step,
+which reads every parameter's `.grad` instead.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 import autograd as ag
 
+_add, _maximum = np.add.reduce, np.maximum.reduce
 STATS = ("grad_mean", "grad_max", "grad_norm", "weight_mean", "weight_max", "weight_norm")
 
 
@@ -31,7 +34,7 @@ class GradientMonitor:
     monitor.plot_gradient_flow("flow.png"); monitor.plot_histograms("hist.png"); monitor.remove()
     """
 
-    def __init__(self, model: Any, histograms: bool = True) -> None:
+    def __init__(self, model: Any, histograms: bool = True, hooks: bool = True) -> None:
         named = list(model.named_parameters()) if hasattr(model, "named_parameters") else list(model.items())
         if not named:
             raise ValueError("GradientMonitor: the model has no parameters to watch")
@@ -42,24 +45,41 @@ class GradientMonitor:
         ] = {}  # name -> (weight, grad) at its first backward
         self.last: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # and at its latest
         self.histograms = histograms
-        self._removers: list[Callable[[], None]] = [p.register_hook(self._hook(n, p)) for n, p in named]
+        self._named = named
+        self._removers: list[Callable[[], None]] = (
+            [p.register_hook(self._hook(n, p)) for n, p in named] if hooks else []
+        )
+
+    def record(self) -> None:
+        """Record every parameter's `.grad` now, as a hook would have at the backward that filled it:
+        for training that runs no hooks (`hooks=False`, e.g. an `ag.compile` step), call it after each
+        backward, before the optimizer step. `.grad` is that backward's gradient when it was zeroed before."""
+        for name, param in self._named:
+            if param.grad is not None:
+                self._record(name, param, param.grad.data)
 
     def _hook(self, name: str, param: ag.Tensor) -> Callable[[ag.Tensor], None]:
         def record(grad: ag.Tensor) -> None:
-            g = np.abs(np.asarray(grad.data, dtype=np.float64))
-            w = np.abs(np.asarray(param.data, dtype=np.float64))
-            row = self.stats[name]
-            for prefix, values in (("grad", g), ("weight", w)):
-                row[f"{prefix}_mean"].append(float(values.mean()) if values.size else 0.0)
-                row[f"{prefix}_max"].append(float(values.max()) if values.size else 0.0)
-                row[f"{prefix}_norm"].append(float(np.sqrt(np.sum(values * values))))
-            if self.histograms:
-                snapshot = (np.array(param.data, dtype=np.float64), np.array(grad.data, dtype=np.float64))
-                self.first.setdefault(name, snapshot)
-                self.last[name] = snapshot
+            self._record(name, param, grad.data)
             return None
 
         return record
+
+    def _record(self, name: str, param: ag.Tensor, grad: np.ndarray) -> None:
+        row = self.stats[name]
+        for prefix, values in (("grad", grad), ("weight", param.data)):
+            values = np.abs(np.asarray(values, dtype=np.float64))
+            if values.size:  # the reductions of .mean() and .max(), without their Python wrappers
+                row[f"{prefix}_mean"].append(float(_add(values, axis=None) / values.size))
+                row[f"{prefix}_max"].append(float(_maximum(values, axis=None)))
+            else:
+                row[f"{prefix}_mean"].append(0.0)
+                row[f"{prefix}_max"].append(0.0)
+            row[f"{prefix}_norm"].append(float(np.sqrt(_add(values * values, axis=None))))
+        if self.histograms:
+            snapshot = (np.array(param.data, dtype=np.float64), np.array(grad, dtype=np.float64))
+            self.first.setdefault(name, snapshot)
+            self.last[name] = snapshot
 
     @property
     def steps(self) -> int:

@@ -170,10 +170,19 @@ def test_any_number_of_workers_gives_the_same_results() -> None:
     assert not np.array_equal(serial[0][0].losses, serial[4][0].losses)  # different settings differ
 
 
-def test_only_runs_the_chosen_experiment(tmp_path: Path) -> None:
-    flags = ["--only", "loss", "--seeds", "1", "--epochs", "20", "--jobs", "1", "--out", str(tmp_path), "--quiet"]
-    assert experiments.main(flags) == 0
-    assert {path.name for path in tmp_path.iterdir()} == {"loss.png", "loss_grid.png", "results.md", "report.md"}
+def test_only_runs_the_chosen_experiment_and_workers_draw_the_same_figures(tmp_path: Path) -> None:
+    written = {}
+    for jobs in ("1", "2"):  # 2: the runs, the CNN and the figures are made in worker processes
+        out = tmp_path / jobs
+        flags = ["--only", "loss", "cnn", "--seeds", "1", "--epochs", "20", "--cnn-epochs", "2", "--jobs", jobs]
+        assert experiments.main([*flags, "--out", str(out), "--quiet"]) == 0
+        written[jobs] = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert set(written["1"]) == {"loss.png", "loss_grid.png", "cnn.png", "results.md", "report.md"}
+    for name in ("loss.png", "loss_grid.png", "cnn.png"):
+        assert written["1"][name] == written["2"][name], name
+    # the tables, after the command line (which names --jobs and --out), without the CNN's training seconds
+    tables = [re.sub(rb"[\d.]+ s of training", b"", written[jobs]["results.md"].split(b"\n", 3)[3]) for jobs in "12"]
+    assert tables[0] == tables[1]
 
 
 @pytest.mark.parametrize(

@@ -91,3 +91,49 @@ def test_bad_use_is_a_clear_error():
     model = nn.MLP([2, 1])
     with pytest.raises(RuntimeError, match="nothing recorded yet"):
         GradientMonitor(model).plot_histograms()
+
+
+def compiled_run(steps: int, record_after_step: bool = False) -> GradientMonitor:
+    """The `train` run above through an `ag.compile` step, watched by `record()` instead of hooks."""
+    X, y = nn.datasets.generate_xor_easy()
+    ag.manual_seed(3)
+    model = nn.MLP([2, 4, 4, 1])
+    monitor = GradientMonitor(model, hooks=False)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.5)
+    step = ag.compile(lambda X, y: nn.MSELoss()(model(X), y))
+    for _ in range(steps):
+        optimizer.zero_grad()
+        step(X, y)
+        if not record_after_step:
+            monitor.record()
+        optimizer.step()
+        if record_after_step:
+            monitor.record()
+    assert step.counts["replays"] == steps - 2 and step.fallback_reason is None  # hooks=False: no eager fallback
+    return monitor
+
+
+def test_record_without_hooks_equals_the_hooks_under_ag_compile():
+    _, hooked, _ = train(6, monitor=True)
+    recorded = compiled_run(6)
+    assert recorded.steps == 6 and recorded.names == hooked.names
+    assert recorded.stats == hooked.stats  # every statistic of every step, exactly
+    for name in hooked.names:
+        for snapshots in ("first", "last"):
+            for a, b in zip(getattr(recorded, snapshots)[name], getattr(hooked, snapshots)[name], strict=True):
+                np.testing.assert_array_equal(a, b)
+    # planted: recording after the optimizer step sees the updated weights, and the check sees that
+    late = compiled_run(6, record_after_step=True)
+    assert late.stats[hooked.names[0]]["weight_norm"] != hooked.stats[hooked.names[0]]["weight_norm"]
+
+
+def test_without_hooks_nothing_is_recorded_until_record():
+    model = nn.MLP([2, 1])
+    monitor = GradientMonitor(model, hooks=False)
+    model(ag.Tensor(np.ones((1, 2)))).sum().backward()
+    assert monitor.steps == 0
+    monitor.record()
+    assert monitor.steps == 1
+    model.zero_grad()
+    monitor.record()  # no .grad: nothing to record
+    assert monitor.steps == 1
