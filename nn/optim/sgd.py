@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
+from autograd import Tensor
 from nn.optim.optimizer import Optimizer
 
 
@@ -39,6 +40,33 @@ class SGD(Optimizer):
                 f"nesterov momentum needs momentum > 0 and dampening = 0, got momentum={group['momentum']!r} "
                 f"and dampening={group['dampening']!r}",
             )
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; `closure` re-evaluates the loss first."""
+        # A fast path beside `Optimizer.step` (pinned equal to it by tests/nn/test_optim.py::
+        # test_plain_sgd_fast_path_equals_the_general_path): a group without momentum or weight decay
+        # updates a parameter whose gradient is a Tensor of its shape and dtype, and whose state
+        # exists, with `update`'s arithmetic; anything else goes through the general path.
+        if closure is not None:
+            return super().step(closure)
+        state = self.state
+        for group in self.param_groups:
+            if group["momentum"] or group["weight_decay"]:
+                self.step_group(group)
+                continue
+            lr = group["lr"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                param = p.data
+                if type(grad) is Tensor and p in state:
+                    grad = grad.data
+                    if grad.shape == param.shape and grad.dtype == param.dtype:
+                        param -= lr * grad
+                        continue
+                self.step_param(p, group)
+        return None
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
