@@ -9,6 +9,7 @@ reads values while tracing, or whose two traces differ, runs eagerly from then o
 
 from __future__ import annotations
 
+import builtins
 import functools
 import warnings
 from collections import OrderedDict
@@ -19,7 +20,8 @@ import numpy as np
 
 from autograd.compiler.plan import Plan
 from autograd.compiler.trace import Trace, Tracing, same_trace
-from autograd.grad_mode import current_mode
+from autograd.grad_mode import _DEFAULT as _DEFAULT_MODE
+from autograd.grad_mode import current_mode, open_blocks
 from autograd.tensor import Tensor
 
 __all__ = ["compile", "CompiledFunction"]
@@ -42,9 +44,10 @@ class CompiledFunction:
         self._cache: OrderedDict[Any, Any] = OrderedDict()  # key -> Trace (seen once) or _Entry
 
     def __call__(self, *args: Any, backward: bool = True) -> Tensor:
-        if self.fallback_reason is not None or current_mode()[1] or Tracing.active:
+        mode = current_mode() if open_blocks else _DEFAULT_MODE
+        if self.fallback_reason is not None or mode[1] or Tracing.active:
             return self._eager(args, backward)  # inside another compiled function's trace: part of it
-        key = _key(args)
+        key = _key(args, mode[0])
         entry = self._cache.get(key)
         if type(entry) is _Entry:
             if entry.guards_hold():
@@ -103,21 +106,30 @@ class CompiledFunction:
 
 
 class _Entry:
-    """A plan and the guards that must hold before it runs: its closure leaves unchanged, and the
-    modules found in `fn`'s closure still holding those leaves and in the same training mode."""
+    """A plan and the guards that must hold before it runs: its closure leaves unchanged (still
+    requiring grad, without hooks, of the same shape and dtype), and the modules found in `fn`'s
+    closure still holding those leaves and in the same training mode. `guards_hold` is generated
+    code: one unrolled test per guard."""
 
     def __init__(self, plan: Plan, fn: Callable[..., Any]) -> None:
         self.plan = plan
-        self.held, self.modes = _module_guards(fn, plan.leaves)
-
-    def guards_hold(self) -> bool:
-        for params, name, leaf in self.held:
-            if params.get(name) is not leaf:
-                return False
-        for module, mode in self.modes:
-            if module.training is not mode:
-                return False
-        return self.plan.leaves_unchanged()
+        held, modes = _module_guards(fn, plan.leaves)
+        namespace: dict[str, Any] = {}
+        tests = []
+        for k, (params, name, leaf) in enumerate(held):
+            namespace[f"params{k}"], namespace[f"held{k}"] = params, leaf
+            tests.append(f"params{k}.get({name!r}) is held{k}")
+        for k, (module, mode) in enumerate(modes):
+            namespace[f"module{k}"] = module
+            tests.append(f"module{k}.training is {mode!r}")
+        for k, (leaf, (shape, dtype)) in enumerate(zip(plan.leaves, plan.leaf_shapes)):
+            namespace[f"leaf{k}"], namespace[f"dtype{k}"] = leaf, dtype
+            tests.append(f"leaf{k}.requires_grad and not leaf{k}._hooks")
+            tests.append(f"(data := leaf{k}.data).shape == {shape!r} and data.dtype == dtype{k}")
+        body = " and ".join(f"({test})" for test in tests) or "True"
+        self.guard_source = f"def guards_hold():\n    return bool({body})\n"
+        exec(builtins.compile(self.guard_source, "<ag.compile guards>", "exec"), namespace)
+        self.guards_hold: Callable[[], bool] = namespace["guards_hold"]
 
 
 def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[Any], list[Any]]:
@@ -150,10 +162,10 @@ def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[A
     return held, modes
 
 
-def _key(args: tuple[Any, ...]) -> Any:
+def _key(args: tuple[Any, ...], grad_enabled: bool) -> Any:
     """Shapes, dtypes and requires_grad of the arrays; other arguments by value; which arrays are
     the same object; and whether grad mode is on. None when an argument cannot be keyed."""
-    parts: list[Any] = [current_mode()[0]]
+    parts: list[Any] = [grad_enabled]
     arrays: list[int] = []
     for arg in args:
         if isinstance(arg, Tensor):

@@ -40,14 +40,6 @@ class Plan:
         exec(compile(self.source, f"<ag.compile plan of {self.op_count} ops>", "exec"), namespace)
         self.run: Callable[[tuple[Any, ...], bool], np.ndarray] = namespace["run"]
 
-    def leaves_unchanged(self) -> bool:
-        """Guard: every closure leaf still requires grad, has no hook, and keeps its shape and dtype."""
-        for leaf, (shape, dtype) in zip(self.leaves, self.leaf_shapes):
-            data = leaf.data
-            if not leaf.requires_grad or leaf._hooks or data.shape != shape or data.dtype != dtype:
-                return False
-        return True
-
 
 class _Writer:
     def __init__(self) -> None:
