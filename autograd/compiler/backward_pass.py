@@ -119,7 +119,14 @@ class BackwardWriter:
         result = kernels.kernel_for(node.cls)[1](op, grad)
         for text in result.lines:
             self.line(indent, text)
-        for position, edge in enumerate(node.edges):
+        if self.doubled(i, result, constant, conditional):  # x * x: 2 calls, not 3
+            target = _target(node.edges[0])
+            self.accumulate(indent, target, result.grads[0], conditional)
+            self.line(indent, f"_add({target}, {target}, {target})")
+            node_edges = []
+        else:
+            node_edges = node.edges
+        for position, edge in enumerate(node_edges):
             expr = result.grads[position] if position < len(result.grads) else None
             if edge is None or expr is None:
                 continue
@@ -134,10 +141,25 @@ class BackwardWriter:
                 expr = self.w.name("folded", value)
             self.accumulate(indent, _target(edge), expr, conditional)
         stale = [n for n in op.saved if self.last_reader.get(n) == i and n != self.output_local]
-        stale = stale if constant is not None else [grad, *stale]
+        stale = stale + result.temps if constant is not None else [grad, *stale, *result.temps]
         if stale:
             self.line(indent, "del " + ", ".join(dict.fromkeys(stale)))
         self.state[grad] = "none"
+
+    def doubled(self, i: int, result: kernels.Gradients, constant: Any, conditional: bool) -> bool:
+        """Do both arguments send the same new array (`g * x`, of the argument's shape) to a target that
+        has no gradient yet? The engine then adds the array to itself, which can be done in place."""
+        edges, shapes = self.trace.nodes[i].edges, self.shapes[i]["args"]
+        if len(edges) != 2 or edges[0] is None or edges[0] != edges[1] or constant is not None or conditional:
+            return False
+        first, second = result.grads[0], result.grads[1]
+        return (
+            first is not None
+            and first == second
+            and not first.isidentifier()  # an expression, so a new array; not a gradient passed on
+            and self.state.get(_target(edges[0]), "none") == "none"
+            and shapes[0][0] == shapes[1][0] == result.shapes[0] == result.shapes[1] != ()
+        )
 
     def general_node(
         self, i: int, grads: list[str], states: list[str], indent: int, conditional: bool

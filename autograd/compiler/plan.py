@@ -156,13 +156,15 @@ def _kernel_op(
     out_shape = trace.slot_shapes[node.outputs[0]][0]
     if out_shape == () and kernels.REDUCTIONS.isdisjoint({kernels._name(node.cls)}):
         return None  # a 0-d ufunc result is a NumPy scalar: the general path converts it as apply does
-    shapes, values, kinds = [], [], []
+    shapes, values, kinds, dtypes = [], [], [], []
     for arg in node.args:
+        dtypes.append(None)
         if type(arg) is Slot:
             shape, dtype = trace.slot_shapes[arg.index]
             shapes.append(shape)
             values.append(None)
             kinds.append(dtype.kind)
+            dtypes[-1] = dtype
         elif type(arg) is Sequence_:
             return None
         else:
@@ -179,6 +181,9 @@ def _kernel_op(
         out=f"v{node.outputs[0]}",
         out_shape=out_shape,
         backward=backward,
+        dtypes=dtypes,
+        out_dtype=trace.slot_shapes[node.outputs[0]][1],
+        constant=lambda value: w.name("k", value),
     )
     probe = kernels.Op(**{**op.__dict__, "saved": []})
     if found[0](probe) is None:
