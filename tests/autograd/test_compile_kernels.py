@@ -1,0 +1,82 @@
+"""`ag.compile`'s kernels where they write into buffers or in place, or use 0-d constants: each such
+variant equals eager execution bit for bit, and the plans checked really take that variant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from test_compile import compare_calls
+
+import autograd as ag
+
+RNG = np.random.default_rng(7)
+WEIGHTS = RNG.uniform(0.5, 1.5, (50, 40))
+
+
+def calls_of(*dtypes: Any, count: int = 4) -> list[list[ag.Tensor]]:
+    """Calls with one leaf per dtype, of shape (50, 40), new values each call."""
+    return [
+        [ag.Tensor(RNG.normal(size=(50, 40)).astype(dtype), requires_grad=True) for dtype in dtypes]
+        for _ in range(count)
+    ]
+
+
+def source(step: Any) -> str:
+    (plan,) = step.plans()
+    return plan.source
+
+
+ACTIVATIONS = {"sigmoid": lambda t: t.sigmoid(), "tanh": lambda t: t.tanh()}
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(
+    "dtype, weights_dtype", [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64)]
+)
+def test_activation_backward_through_buffers_equals_eager(activation: str, dtype: Any, weights_dtype: Any) -> None:
+    """An activation inside the function (its output is not returned, so it has buffers); float32
+    activations under a float64 gradient too, where the gradient's dtype is not the output's."""
+    weights = WEIGHTS.astype(weights_dtype)
+    act = ACTIVATIONS[activation]
+    step = compare_calls(lambda x, w: (act(x * w) * weights).sum(), calls_of(dtype, dtype))
+    assert "_subtract(k" in source(step)  # 1 - out into a buffer, with a 0-d constant of out's dtype
+
+
+PRODUCTS = {
+    "y*y, y new": (lambda x: (lambda y: y * y)(x * 1.5), True),
+    "x*x of a leaf": (lambda x: x * x, True),
+    "y*y + y: y has a gradient first": (lambda x: (lambda y: y * y + y)(x * 1.5), False),
+    "y + y: the gradient itself, passed on": (lambda x: (lambda y: y + y)(x * 1.5), False),
+    "x + x of a leaf": (lambda x: x + x, False),
+    "y * y[0]: broadcast": (lambda x: (lambda y: y * y[0])(x * 1.5), False),
+}
+
+
+@pytest.mark.parametrize("name", PRODUCTS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_a_value_times_itself_equals_eager(name: str, dtype: Any, weighted: bool) -> None:
+    """x * x sends g*x twice to x: added in place when x had no gradient yet, as the engine adds."""
+    fn, doubled = PRODUCTS[name]
+    weights = WEIGHTS.astype(dtype)
+    loss = (lambda x: (fn(x) * weights).sum()) if weighted else (lambda x: fn(x).sum())
+    step = compare_calls(loss, calls_of(dtype))
+    in_place = [line for line in source(step).splitlines() if line.strip().startswith("_add(")]
+    assert bool(in_place) == doubled, in_place
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_float_constants_as_0d_arrays_equal_eager(dtype: Any) -> None:
+    """x * 0.7 + 0.3 in float32: 0.7 rounded to float32 first, as NumPy does for a Python float; an
+    integer argument times a float stays the number (the result is float64, not the argument's dtype)."""
+    counts = ag.Tensor(np.arange(2000).reshape(50, 40))
+
+    def loss(x: ag.Tensor, n: ag.Tensor) -> ag.Tensor:
+        return (((x * 0.7 + 0.3).tanh() + n * 0.1) * WEIGHTS.astype(dtype)).sum()
+
+    calls = [[x, counts] for (x,) in calls_of(dtype)]
+    step = compare_calls(loss, calls)
+    text = source(step)
+    assert "_multiply(v0, k" in text and "_add(" in text
