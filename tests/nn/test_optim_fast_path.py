@@ -8,9 +8,10 @@ import pytest
 
 import autograd as ag
 from nn import optim
+from nn.optim import sgd
 from nn.optim.optimizer import Optimizer
 
-SHAPES = [(3,), (2, 2), (4, 3)]
+SHAPES = [(3,), (2, 2), (4, 3), (129, 131)]  # the last is updated in pieces (sgd.PIECE)
 
 
 def _run(step, dtype, grad_dtype, groups, steps=5, seed=0):
@@ -83,3 +84,28 @@ def test_plain_sgd_fast_path_reads_the_learning_rate_a_scheduler_set():
         p.grad = ag.Tensor(np.ones(2))
         optimizer.step()
     np.testing.assert_array_equal(p.data, np.full(2, 1.0 - 1.75))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["C", "transposed", "sliced"])
+def test_a_large_parameter_updated_in_pieces_equals_the_general_path(dtype, layout):
+    """Pieces of sgd.PIECE elements, the last one short; a parameter that is not C-contiguous is
+    updated whole (a reshape of it would be a copy); a gradient that is not is read through a copy."""
+    rng = np.random.default_rng(3)
+    size = sgd.PIECE * 2 + 5
+    start = rng.normal(size=(size // 5, 5)).astype(dtype)
+    views = {"C": lambda a: a, "transposed": lambda a: a.T.copy().T, "sliced": lambda a: a}
+    grads = [rng.normal(size=start.shape).astype(dtype) for _ in range(3)]
+    results = []
+    for step in (lambda o: o.step(), lambda o: Optimizer.step(o)):
+        p = ag.Tensor(views[layout](start.copy()), requires_grad=True)
+        optimizer = optim.SGD([p], lr=0.37)
+        for grad in grads:
+            if layout == "sliced":
+                grad = np.repeat(grad, 2, axis=0)[::2]  # the same values, not C-contiguous
+            p.grad = ag.Tensor(grad)
+            assert p.grad.data.flags.c_contiguous == (layout != "sliced")
+            step(optimizer)
+        results.append(p.data)
+    assert results[0].flags.c_contiguous == (layout != "transposed")
+    np.testing.assert_array_equal(results[0], results[1], strict=True)
