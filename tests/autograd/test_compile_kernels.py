@@ -80,3 +80,44 @@ def test_float_constants_as_0d_arrays_equal_eager(dtype: Any) -> None:
     step = compare_calls(loss, calls)
     text = source(step)
     assert "_multiply(v0, k" in text and "_add(" in text
+
+
+# ------------------------------------------------------------------ the argument check beside the key
+def test_the_argument_check_agrees_with_the_key() -> None:
+    """`_matcher(key)` says yes only for arguments whose `_key` is `key` (and, for arrays of NumPy's
+    own dtypes, always then): the fast check on the last replayed plan is the key lookup's equal."""
+    from autograd.compiler import _key, _matcher
+
+    x, y = np.ones((3, 2)), np.zeros(3)
+    variants = [
+        (ag.Tensor(x), ag.Tensor(y)),
+        (ag.Tensor(x.copy()), ag.Tensor(y.copy())),
+        (ag.Tensor(x, requires_grad=True), ag.Tensor(y)),
+        (ag.Tensor(x), y),
+        (x, ag.Tensor(y)),
+        (ag.Tensor(x.astype(np.float32)), ag.Tensor(y)),
+        (ag.Tensor(x.T.copy()), ag.Tensor(y)),
+        (ag.Tensor(x), ag.Tensor(y[:2])),
+        (ag.Tensor(x),),
+        (ag.Tensor(x), ag.Tensor(y), ag.Tensor(y)),
+        (ag.Tensor(x), ag.Tensor(x)),  # two Tensors of one array
+        (ag.Tensor(x), ag.Tensor(x.copy())),  # the same, but two arrays
+        (ag.Tensor(x, requires_grad=True) * 2, ag.Tensor(y)),  # a recorded op's output: no key
+        (ag.Tensor(x), 3),
+        (ag.Tensor(x), 4),
+    ]
+    same = ag.Tensor(x)
+    variants.append((same, same))
+    checked = 0
+    for base in variants:
+        for grad_enabled in (True, False):
+            key = _key(base, grad_enabled)
+            matcher = None if key is None else _matcher(key)
+            if matcher is None:
+                assert key is None or any(type(part[0]) is not tuple for part in key[1:])  # a constant or repeats
+                continue
+            for candidate in variants:
+                for mode in (True, False):
+                    assert matcher(candidate, mode) == (_key(candidate, mode) == key), (base, candidate, mode)
+                    checked += 1
+    assert checked > 300
