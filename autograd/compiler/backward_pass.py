@@ -48,6 +48,7 @@ class BackwardWriter:
         self.state: dict[str, str] = {}
         self.lines: list[str] = []
         self.maybe: set[str] = set()  # names tested against None: initialised to None first
+        self.new: set[str] = set()  # gradients that are new arrays held by their local alone
         self.shapes = input_shapes(trace)
         self.last_reader: dict[str, int] = {}  # local saved by kernels -> the last node that reads it
         for i in order:
@@ -75,7 +76,19 @@ class BackwardWriter:
                 continue
             leaf = f"args[{ref}]" if kind == "arg" else w.name("t", ref)
             guard = f"if l{n} is not None: " if state == "maybe" else ""
-            self.line(1, f"{guard}_finish({leaf}, l{n})")
+            if state == "set" and f"l{n}" in self.new and kind == "tensor" and ref.data.shape != ():
+                # finish_leaf's work where its answer is known: a new array that only l{n} holds,
+                # given to a leaf without a gradient (as after zero_grad) when the dtypes agree
+                dtype = w.name("dtype", ref.data.dtype)
+                self.line(1, f"if {leaf}.grad is None and l{n}.dtype is {dtype}:")
+                self.line(
+                    2, f"r = _new_tensor(_Tensor); r.data = l{n}; r.requires_grad = False; r.grad_fn = None"
+                )
+                self.line(2, f"{leaf}.grad = r")
+                self.line(1, "else:")
+                self.line(2, f"_finish({leaf}, l{n})")
+            else:
+                self.line(1, f"{guard}_finish({leaf}, l{n})")
         for name in sorted(self.maybe):
             w.emit(f"{name} = None")
         w.lines.extend(self.lines)
@@ -200,12 +213,16 @@ class BackwardWriter:
     def accumulate(self, indent: int, target: str, expr: str, conditional: bool) -> None:
         """target += expr as the engine adds gradients: a new array, in arrival order."""
         state = self.state.get(target, "none")
+        self.new.discard(target)
         if state == "none":
             self.line(indent, f"{target} = {expr}")
             if conditional:
                 self.maybe.add(target)
+            elif not expr.isidentifier() and not expr.startswith("fit"):  # a kernel's new array
+                self.new.add(target)  # (a fitted gradient may be a broadcast view)
         elif state == "set":
             self.line(indent, f"{target} = {target} + {expr}")
+            self.new.add(target)
         else:
             self.line(indent, f"{target} = {expr} if {target} is None else {target} + {expr}")
         if state == "none" or state == "maybe":

@@ -50,6 +50,8 @@ class _Writer:
             "_outputs_as_arrays": _outputs_as_arrays,
             "_count": _count,
             "_finish": finish_leaf,
+            "_new_tensor": _new_tensor,
+            "_Tensor": Tensor,
             "_no_graph": _no_graph,
             "_copy": np.copy,
         }

@@ -10,6 +10,7 @@ import pytest
 from test_compile import compare_calls
 
 import autograd as ag
+import nn.functional as F
 
 RNG = np.random.default_rng(7)
 WEIGHTS = RNG.uniform(0.5, 1.5, (50, 40))
@@ -121,3 +122,47 @@ def test_the_argument_check_agrees_with_the_key() -> None:
                     assert matcher(candidate, mode) == (_key(candidate, mode) == key), (base, candidate, mode)
                     checked += 1
     assert checked > 300
+
+
+# ------------------------------------------------------------------ a leaf's first gradient given directly
+@pytest.mark.parametrize("reset", ["none", "zeros", "keep", "none, then clipped in place"])
+@pytest.mark.parametrize(
+    "dtype, data_dtype", [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64)]
+)
+@pytest.mark.parametrize("model", ["linear", "gradient passed on"])
+def test_parameter_grads_set_or_accumulated_equal_eager(model: str, reset: str, dtype: Any, data_dtype: Any) -> None:
+    """The plan hands a parameter its gradient array directly when `.grad` is None and the dtypes
+    agree, else accumulates as the engine does: after zero_grad, after zeros, and when kept; a float32
+    parameter under float64 data gets a float64 gradient made float32."""
+    rng = np.random.default_rng(5)
+    weights = [rng.normal(size=shape).astype(dtype) for shape in [(4, 3), (4,), (6, 4)]]
+    eager_params = [ag.Tensor(w.copy(), requires_grad=True) for w in weights]
+    compiled_params = [ag.Tensor(w.copy(), requires_grad=True) for w in weights]
+
+    def loss_of(params: list[ag.Tensor]) -> Any:
+        if model == "gradient passed on":  # the last parameter's gradient is the sum's own (shared) array
+            return lambda x: (F.linear(x, params[0], params[1]).sigmoid() * 1.5 + params[2]).sum()
+        return lambda x: (F.linear(x, params[0], params[1]).sigmoid() * 1.5).sum()
+
+    step = ag.compile(loss_of(compiled_params))
+    for call in range(5):
+        x = ag.Tensor(rng.normal(size=(6, 3)).astype(data_dtype))
+        for params in (eager_params, compiled_params):
+            for p in params:
+                if reset in ("none", "none, then clipped in place"):
+                    p.grad = None
+                elif reset == "zeros" and p.grad is not None:
+                    p.grad.data[...] = 0
+        loss_of(eager_params)(x).backward()
+        step(x)
+        for c, e in zip(compiled_params, eager_params):
+            if e.grad is None:  # the linear model leaves the last parameter out
+                assert c.grad is None and model == "linear"
+                continue
+            assert c.grad.data.dtype == e.grad.data.dtype == dtype
+            np.testing.assert_array_equal(c.grad.data, e.grad.data, strict=True, err_msg=f"call {call}")
+            if reset == "none, then clipped in place":  # as clip_grad_norm_ does: the grad is the leaf's own
+                c.grad.data *= 0.5
+                e.grad.data *= 0.5
+    assert step.counts["replays"] == 3
+    assert "r.data = l" in step.plans()[0].source
