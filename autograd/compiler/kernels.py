@@ -211,7 +211,9 @@ def relu_forward(op: Op) -> list[str]:
         op.saved = [mask]
     if op.buffer is None:
         return [f"{mask} = {x} > 0", f"{op.out} = {x} * {mask}"]
-    masks = op.buffer(np.dtype(bool))
+    # The mask as 1 and 0 in the output's dtype (where the op's bool mask is cast to each time it
+    # multiplies), made once; backward multiplies in the gradient's dtype, as g * bool_mask does.
+    masks = op.buffer()
     return [
         f"{mask} = _greater({x}, 0, {masks})",
         f"{op.out} = _multiply({x}, {mask}, {op.buffer()})",
@@ -219,7 +221,9 @@ def relu_forward(op: Op) -> list[str]:
 
 
 def relu_backward(op: Op, g: str) -> Gradients:
-    return Gradients([], [f"{g} * m{op.out}"], [op.out_shape])
+    if op.buffer is None:
+        return Gradients([], [f"{g} * m{op.out}"], [op.out_shape])
+    return Gradients([], [f"_multiply({g}, m{op.out}, dtype={g}.dtype)"], [op.out_shape])
 
 
 # ------------------------------------------------------------------ reductions over everything

@@ -10,7 +10,7 @@ import numpy as np
 from autograd import Tensor
 from nn.optim.optimizer import Optimizer
 
-PIECE = 1 << 14  # elements: a larger parameter is updated in pieces of this size (see _subtract_in_pieces)
+PIECE = 1 << 16  # elements: a larger parameter is updated in pieces of this size (see _subtract_in_pieces)
 
 
 class SGD(Optimizer):
