@@ -10,7 +10,7 @@ import numpy as np
 from autograd import Tensor
 from nn.optim.optimizer import Optimizer
 
-PIECE = 1 << 16  # elements: a larger parameter is updated in pieces of this size (see _subtract_in_pieces)
+PIECE_BYTES = 1 << 19  # a larger parameter is updated in pieces of this size (see _subtract_in_pieces)
 
 
 class SGD(Optimizer):
@@ -33,7 +33,7 @@ class SGD(Optimizer):
             lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay
         )
         super().__init__(params, defaults)
-        self._scratch: dict[np.dtype, np.ndarray] = {}  # per dtype, PIECE elements for _subtract_in_pieces
+        self._scratch: dict[np.dtype, np.ndarray] = {}  # per dtype, PIECE_BYTES for _subtract_in_pieces
 
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
         super().check_hyperparameters(group)
@@ -68,7 +68,7 @@ class SGD(Optimizer):
                     if grad.shape == param.shape and grad.dtype == param.dtype:
                         if p not in state:
                             state[p] = {}  # as the general path's setdefault
-                        if param.size > PIECE and param.flags.c_contiguous:  # else reshape would copy
+                        if param.nbytes > PIECE_BYTES and param.flags.c_contiguous:  # else reshape would copy
                             self._subtract_in_pieces(param, grad, lr)
                         else:
                             param -= lr * grad
@@ -77,15 +77,15 @@ class SGD(Optimizer):
         return None
 
     def _subtract_in_pieces(self, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        """`param -= lr * grad`, the same numbers computed PIECE elements at a time through one small
+        """`param -= lr * grad`, the same numbers computed PIECE_BYTES at a time through one small
         scratch array: no temporary of the parameter's size (which set the peak memory of a step)."""
         scratch = self._scratch.get(param.dtype)
         if scratch is None:
-            scratch = self._scratch[param.dtype] = np.empty(PIECE, param.dtype)
+            scratch = self._scratch[param.dtype] = np.empty(PIECE_BYTES // param.itemsize, param.dtype)
         flat_param, flat_grad = param.reshape(-1), grad.reshape(-1)
-        size = flat_param.size
-        for start in range(0, size, PIECE):
-            stop = min(start + PIECE, size)
+        size, piece = flat_param.size, scratch.size
+        for start in range(0, size, piece):
+            stop = min(start + piece, size)
             flat_param[start:stop] -= np.multiply(lr, flat_grad[start:stop], out=scratch[: stop - start])
 
     def update(

@@ -11,7 +11,7 @@ from nn import optim
 from nn.optim import sgd
 from nn.optim.optimizer import Optimizer
 
-SHAPES = [(3,), (2, 2), (4, 3), (129, 131)]  # the last is updated in pieces (sgd.PIECE)
+SHAPES = [(3,), (2, 2), (4, 3), (257, 257)]  # the last is updated in pieces (sgd.PIECE_BYTES)
 
 
 def _run(step, dtype, grad_dtype, groups, steps=5, seed=0):
@@ -89,10 +89,10 @@ def test_plain_sgd_fast_path_reads_the_learning_rate_a_scheduler_set():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("layout", ["C", "transposed", "sliced"])
 def test_a_large_parameter_updated_in_pieces_equals_the_general_path(dtype, layout):
-    """Pieces of sgd.PIECE elements, the last one short; a parameter that is not C-contiguous is
+    """Pieces of sgd.PIECE_BYTES, the last one short; a parameter that is not C-contiguous is
     updated whole (a reshape of it would be a copy); a gradient that is not is read through a copy."""
     rng = np.random.default_rng(3)
-    size = sgd.PIECE * 2 + 5
+    size = sgd.PIECE_BYTES // np.dtype(dtype).itemsize * 2 + 5
     start = rng.normal(size=(size // 5, 5)).astype(dtype)
     views = {"C": lambda a: a, "transposed": lambda a: a.T.copy().T, "sliced": lambda a: a}
     grads = [rng.normal(size=start.shape).astype(dtype) for _ in range(3)]
