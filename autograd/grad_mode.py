@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,23 +29,37 @@ _set_mode = _mode.set
 open_blocks: list[None] = []
 
 
+# The token of each open block's `set`, by the id of the mode it set (alive while the block is
+# open): closing the block resets the variable with it, so that after the outermost block the
+# context holds no entry for it again. An entry left there would make every NumPy call slower:
+# NumPy looks up its own context variable, which is absent, in the context's mapping each call.
+_tokens: dict[int, Any] = {}
+
+
 def enter_mode(grad_enabled: bool | None = None, anomaly: bool | None = None) -> None:
     """Open a block in the current thread with these modes (None: keep the current value)."""
     mode = current_mode()
     open_blocks.append(None)
-    _set_mode(
-        (mode[0] if grad_enabled is None else grad_enabled, mode[1] if anomaly is None else anomaly, mode)
-    )
+    new = (mode[0] if grad_enabled is None else grad_enabled, mode[1] if anomaly is None else anomaly, mode)
+    _tokens[id(new)] = _set_mode(new)
 
 
 def exit_mode() -> None:
     """Close the current thread's innermost block: restore the modes from before it."""
-    previous = current_mode()[2]
+    mode = current_mode()
+    previous = mode[2]
     if previous is None:
         raise RuntimeError(
             "no_grad/enable_grad/detect_anomaly: exited more often than entered in this thread"
         )
-    _set_mode(previous)
+    token = _tokens.pop(id(mode), None)
+    old = getattr(token, "old_value", None)
+    try:
+        if old is not previous and not (old is Token.MISSING and previous is _DEFAULT):
+            raise ValueError("not this block's token")
+        _mode.reset(token)  # restores `previous`, or no entry at all where there was none
+    except (ValueError, RuntimeError):  # no token, or one of another context
+        _set_mode(previous)
     open_blocks.pop()
 
 

@@ -9,6 +9,7 @@ reads values while tracing, or whose two traces differ, runs eagerly from then o
 
 from __future__ import annotations
 
+import builtins
 import functools
 import warnings
 from collections import OrderedDict
@@ -19,7 +20,8 @@ import numpy as np
 
 from autograd.compiler.plan import Plan
 from autograd.compiler.trace import Trace, Tracing, same_trace
-from autograd.grad_mode import current_mode
+from autograd.grad_mode import _DEFAULT as _DEFAULT_MODE
+from autograd.grad_mode import current_mode, open_blocks
 from autograd.tensor import Tensor
 
 __all__ = ["compile", "CompiledFunction"]
@@ -40,17 +42,24 @@ class CompiledFunction:
         self.fallback_reason: str | None = None  # set when fn runs eagerly for good
         self.counts = {"traces": 0, "replays": 0, "eager": 0}
         self._cache: OrderedDict[Any, Any] = OrderedDict()  # key -> Trace (seen once) or _Entry
+        self._last: _Entry | None = None
 
     def __call__(self, *args: Any, backward: bool = True) -> Tensor:
-        if self.fallback_reason is not None or current_mode()[1] or Tracing.active:
+        mode = current_mode() if open_blocks else _DEFAULT_MODE
+        if self.fallback_reason is not None or mode[1] or Tracing.active:
             return self._eager(args, backward)  # inside another compiled function's trace: part of it
-        key = _key(args)
+        last = self._last  # the entry replayed last: checked without building and hashing a key
+        if last is not None and last.matches(args, mode[0]) and last.guards_hold():
+            self.counts["replays"] += 1
+            return _as_tensor(last.plan.run(args, backward))
+        key = _key(args, mode[0])
         entry = self._cache.get(key)
         if type(entry) is _Entry:
             if entry.guards_hold():
                 self.counts["replays"] += 1
+                self._last = entry if entry.matches is not None else None
                 return _as_tensor(entry.plan.run(args, backward))
-            entry = None
+            entry = self._last = None
             del self._cache[key]
         if key is None:
             self._give_up("an argument is neither a Tensor, an ndarray nor a hashable constant, or is the "
@@ -75,10 +84,11 @@ class CompiledFunction:
             if difference is not None:
                 self._give_up(f"its graph depends on values: {difference}")
             else:
-                self._store(key, _Entry(Plan(trace, self.fast), self.fn))
+                self._store(key, _Entry(Plan(trace, self.fast), self.fn, key))
         return out
 
     def _store(self, key: Any, value: Any) -> None:
+        self._last = None
         self._cache[key] = value
         self._cache.move_to_end(key)
         while len(self._cache) > self.cache_size:
@@ -87,6 +97,7 @@ class CompiledFunction:
     def _give_up(self, reason: str) -> None:
         self.fallback_reason = reason
         self._cache.clear()
+        self._last = None
         name = getattr(self.fn, "__qualname__", repr(self.fn))
         warnings.warn(f"ag.compile: {name} will run eagerly: {reason}", RuntimeWarning, stacklevel=4)
 
@@ -103,21 +114,32 @@ class CompiledFunction:
 
 
 class _Entry:
-    """A plan and the guards that must hold before it runs: its closure leaves unchanged, and the
-    modules found in `fn`'s closure still holding those leaves and in the same training mode."""
+    """A plan and the guards that must hold before it runs: its closure leaves unchanged (still
+    requiring grad, without hooks, of the same shape and dtype), and the modules found in `fn`'s
+    closure still holding those leaves and in the same training mode. `guards_hold` is generated
+    code: one unrolled test per guard."""
 
-    def __init__(self, plan: Plan, fn: Callable[..., Any]) -> None:
+    def __init__(self, plan: Plan, fn: Callable[..., Any], key: Any) -> None:
         self.plan = plan
-        self.held, self.modes = _module_guards(fn, plan.leaves)
-
-    def guards_hold(self) -> bool:
-        for params, name, leaf in self.held:
-            if params.get(name) is not leaf:
-                return False
-        for module, mode in self.modes:
-            if module.training is not mode:
-                return False
-        return self.plan.leaves_unchanged()
+        self.matches = _matcher(key)
+        held, modes = _module_guards(fn, plan.leaves)
+        namespace: dict[str, Any] = {}
+        tests = []
+        for k, (params, name, leaf) in enumerate(held):
+            namespace[f"params{k}"], namespace[f"held{k}"] = params, leaf
+            tests.append(f"params{k}.get({name!r}) is held{k}")
+        for k, (module, mode) in enumerate(modes):
+            namespace[f"module{k}"] = module
+            tests.append(f"module{k}.training is {mode!r}")
+        for k, (leaf, (shape, dtype)) in enumerate(zip(plan.leaves, plan.leaf_shapes)):
+            namespace[f"leaf{k}"], namespace[f"dtype{k}"] = leaf, dtype
+            tests.append(f"leaf{k}.requires_grad and not leaf{k}._hooks")
+            tests.append(f"(data := leaf{k}.data).shape == {shape!r}")
+            tests.append(f"(data.dtype is dtype{k} or data.dtype == dtype{k})")
+        body = " and ".join(f"({test})" for test in tests) or "True"
+        self.guard_source = f"def guards_hold():\n    return bool({body})\n"
+        exec(builtins.compile(self.guard_source, "<ag.compile guards>", "exec"), namespace)
+        self.guards_hold: Callable[[], bool] = namespace["guards_hold"]
 
 
 def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[Any], list[Any]]:
@@ -150,10 +172,10 @@ def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[A
     return held, modes
 
 
-def _key(args: tuple[Any, ...]) -> Any:
+def _key(args: tuple[Any, ...], grad_enabled: bool) -> Any:
     """Shapes, dtypes and requires_grad of the arrays; other arguments by value; which arrays are
     the same object; and whether grad mode is on. None when an argument cannot be keyed."""
-    parts: list[Any] = [current_mode()[0]]
+    parts: list[Any] = [grad_enabled]
     arrays: list[int] = []
     for arg in args:
         if isinstance(arg, Tensor):
@@ -174,6 +196,38 @@ def _key(args: tuple[Any, ...]) -> Any:
     if len(arrays) > 1 and len(set(arrays)) < len(arrays):
         parts.append(tuple(arrays.index(a) for a in arrays))
     return tuple(parts)
+
+
+def _matcher(key: Any) -> Callable[[tuple[Any, ...], bool], bool] | None:
+    """Generated code: do these arguments and grad mode have `key`, as `_key` would find? Tests each
+    argument's type, shape, dtype (by identity: an equal dtype that is another object fails, and the
+    key is then built), `requires_grad`, and that the arrays are distinct objects. None for a key
+    with a constant or a repeated array among its arguments."""
+    grad_enabled, parts = key[0], key[1:]
+    if any(type(part[0]) is not tuple for part in parts) or len(parts) > 6:  # a constant, or repeats
+        return None
+    namespace: dict[str, Any] = {"Tensor": Tensor, "_nd": _ndarray}
+    lines = [
+        f"    if grad_enabled is not {grad_enabled!r} or len(args) != {len(parts)}:",
+        "        return False",
+    ]
+    for k, part in enumerate(parts):
+        namespace[f"dtype{k}"] = part[1]
+        if len(part) == 3:  # a Tensor
+            lines += [
+                f"    a = args[{k}]",
+                f"    if type(a) is not Tensor or a.grad_fn is not None or a.requires_grad != {part[2]!r}:",
+                "        return False",
+                f"    d{k} = a.data",
+            ]
+        else:
+            lines += [f"    d{k} = args[{k}]", f"    if type(d{k}) is not _nd:", "        return False"]
+        lines += [f"    if d{k}.shape != {part[0]!r} or d{k}.dtype is not dtype{k}:", "        return False"]
+    pairs = [f"d{i} is d{j}" for i in range(len(parts)) for j in range(i)]
+    lines.append(f"    return not ({' or '.join(pairs)})" if pairs else "    return True")
+    source = "def matches(args, grad_enabled):\n" + "\n".join(lines) + "\n"
+    exec(builtins.compile(source, "<ag.compile argument check>", "exec"), namespace)
+    return namespace["matches"]
 
 
 def _backward(out: Any, fn: Callable[..., Any]) -> None:

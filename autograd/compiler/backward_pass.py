@@ -48,6 +48,7 @@ class BackwardWriter:
         self.state: dict[str, str] = {}
         self.lines: list[str] = []
         self.maybe: set[str] = set()  # names tested against None: initialised to None first
+        self.new: set[str] = set()  # gradients that are new arrays held by their local alone
         self.shapes = input_shapes(trace)
         self.last_reader: dict[str, int] = {}  # local saved by kernels -> the last node that reads it
         for i in order:
@@ -75,7 +76,19 @@ class BackwardWriter:
                 continue
             leaf = f"args[{ref}]" if kind == "arg" else w.name("t", ref)
             guard = f"if l{n} is not None: " if state == "maybe" else ""
-            self.line(1, f"{guard}_finish({leaf}, l{n})")
+            if state == "set" and f"l{n}" in self.new and kind == "tensor" and ref.data.shape != ():
+                # finish_leaf's work where its answer is known: a new array that only l{n} holds,
+                # given to a leaf without a gradient (as after zero_grad) when the dtypes agree
+                dtype = w.name("dtype", ref.data.dtype)
+                self.line(1, f"if {leaf}.grad is None and l{n}.dtype is {dtype}:")
+                self.line(
+                    2, f"r = _new_tensor(_Tensor); r.data = l{n}; r.requires_grad = False; r.grad_fn = None"
+                )
+                self.line(2, f"{leaf}.grad = r")
+                self.line(1, "else:")
+                self.line(2, f"_finish({leaf}, l{n})")
+            else:
+                self.line(1, f"{guard}_finish({leaf}, l{n})")
         for name in sorted(self.maybe):
             w.emit(f"{name} = None")
         w.lines.extend(self.lines)
@@ -119,7 +132,14 @@ class BackwardWriter:
         result = kernels.kernel_for(node.cls)[1](op, grad)
         for text in result.lines:
             self.line(indent, text)
-        for position, edge in enumerate(node.edges):
+        if self.doubled(i, result, constant, conditional):  # x * x: 2 calls, not 3
+            target = _target(node.edges[0])
+            self.accumulate(indent, target, result.grads[0], conditional)
+            self.line(indent, f"_add({target}, {target}, {target})")
+            node_edges = []
+        else:
+            node_edges = node.edges
+        for position, edge in enumerate(node_edges):
             expr = result.grads[position] if position < len(result.grads) else None
             if edge is None or expr is None:
                 continue
@@ -134,10 +154,25 @@ class BackwardWriter:
                 expr = self.w.name("folded", value)
             self.accumulate(indent, _target(edge), expr, conditional)
         stale = [n for n in op.saved if self.last_reader.get(n) == i and n != self.output_local]
-        stale = stale if constant is not None else [grad, *stale]
+        stale = stale + result.temps if constant is not None else [grad, *stale, *result.temps]
         if stale:
             self.line(indent, "del " + ", ".join(dict.fromkeys(stale)))
         self.state[grad] = "none"
+
+    def doubled(self, i: int, result: kernels.Gradients, constant: Any, conditional: bool) -> bool:
+        """Do both arguments send the same new array (`g * x`, of the argument's shape) to a target that
+        has no gradient yet? The engine then adds the array to itself, which can be done in place."""
+        edges, shapes = self.trace.nodes[i].edges, self.shapes[i]["args"]
+        if len(edges) != 2 or edges[0] is None or edges[0] != edges[1] or constant is not None or conditional:
+            return False
+        first, second = result.grads[0], result.grads[1]
+        return (
+            first is not None
+            and first == second
+            and not first.isidentifier()  # an expression, so a new array; not a gradient passed on
+            and self.state.get(_target(edges[0]), "none") == "none"
+            and shapes[0][0] == shapes[1][0] == result.shapes[0] == result.shapes[1] != ()
+        )
 
     def general_node(
         self, i: int, grads: list[str], states: list[str], indent: int, conditional: bool
@@ -178,12 +213,16 @@ class BackwardWriter:
     def accumulate(self, indent: int, target: str, expr: str, conditional: bool) -> None:
         """target += expr as the engine adds gradients: a new array, in arrival order."""
         state = self.state.get(target, "none")
+        self.new.discard(target)
         if state == "none":
             self.line(indent, f"{target} = {expr}")
             if conditional:
                 self.maybe.add(target)
+            elif not expr.isidentifier() and not expr.startswith("fit"):  # a kernel's new array
+                self.new.add(target)  # (a fitted gradient may be a broadcast view)
         elif state == "set":
             self.line(indent, f"{target} = {target} + {expr}")
+            self.new.add(target)
         else:
             self.line(indent, f"{target} = {expr} if {target} is None else {target} + {expr}")
         if state == "none" or state == "maybe":

@@ -55,6 +55,25 @@ class Op:
     # Makes a buffer of the output's shape (of `dtype`, default the output's) that the plan keeps
     # between calls, and returns its name; None where the output must be a new array each call.
     buffer: Callable[..., str] | None = None
+    dtypes: list[Any] = field(default_factory=list)  # dtype of each array argument (None for others)
+    out_dtype: Any = None
+    constant: Callable[[Any], str] | None = None  # names a constant in the plan's namespace
+
+
+def _literal(op: Op, value: float, operands: tuple[int, ...] = ()) -> str:
+    """A Python float that the kernel's code combines with the output (and with the arguments
+    `operands`): a 0-d array of the output's dtype when they all have that floating dtype, for which
+    NumPy computes exactly what it computes for the number (the number takes the array's dtype)
+    without converting the number on every call; else the number itself."""
+    dtype = op.out_dtype
+    if (
+        op.constant is None
+        or dtype is None
+        or dtype.kind != "f"
+        or any(op.dtypes[k] != dtype for k in operands)
+    ):
+        return repr(value)
+    return op.constant(np.array(value, dtype))
 
 
 @dataclass
@@ -65,6 +84,7 @@ class Gradients:
     lines: list[str]
     grads: list[str | None]
     shapes: list[Shape | None]
+    temps: list[str] = field(default_factory=list)  # locals of `lines` to delete once the grads are used
 
 
 Forward = Callable[[Op], list[str] | None]
@@ -81,7 +101,13 @@ def _ufunc(op: Op, ufunc: str, operator: str) -> list[str]:
     a, b = op.args
     if op.buffer is None:
         return [f"{op.out} = {a} {operator} {b}"]
-    return [f"{op.out} = {ufunc}({a}, {b}, out={op.buffer()})"]
+    # a Python float with an argument of the output's dtype: a 0-d array of it (forward only: the
+    # gradient it multiplies in backward may have another dtype)
+    if type(op.values[0]) is float and op.dtypes[1] is not None:
+        a = _literal(op, op.values[0], (1,))
+    elif type(op.values[1]) is float and op.dtypes[0] is not None:
+        b = _literal(op, op.values[1], (0,))
+    return [f"{op.out} = {ufunc}({a}, {b}, {op.buffer()})"]
 
 
 def add_forward(op: Op) -> list[str]:
@@ -119,7 +145,7 @@ def mul_backward(op: Op, g: str) -> Gradients:
 def neg_forward(op: Op) -> list[str]:
     if op.buffer is None:
         return [f"{op.out} = -{op.args[0]}"]
-    return [f"{op.out} = _negative({op.args[0]}, out={op.buffer()})"]
+    return [f"{op.out} = _negative({op.args[0]}, {op.buffer()})"]
 
 
 def neg_backward(op: Op, g: str) -> Gradients:
@@ -132,12 +158,20 @@ def tanh_forward(op: Op) -> list[str]:
         op.saved = [op.out]
     if op.buffer is None:
         return [f"{op.out} = _tanh({op.args[0]})"]
-    return [f"{op.out} = _tanh({op.args[0]}, out={op.buffer()})"]
+    return [f"{op.out} = _tanh({op.args[0]}, {op.buffer()})"]
 
 
 def tanh_backward(op: Op, g: str) -> Gradients:
     out = op.out
-    return Gradients([], [f"{g} * (1.0 - {out} * {out})"], [op.out_shape])
+    if op.buffer is None:
+        return Gradients([], [f"{g} * (1.0 - {out} * {out})"], [op.out_shape])
+    # 1 - out² in the output's dtype (the 1.0 takes it), into a buffer; only g * (...) is new
+    slope = f"s{out}"
+    lines = [
+        f"{slope} = _multiply({out}, {out}, {op.buffer()})",
+        f"_subtract({_literal(op, 1.0)}, {slope}, {slope})",
+    ]
+    return Gradients(lines, [f"{g} * {slope}"], [op.out_shape], temps=[slope])
 
 
 def sigmoid_forward(op: Op) -> list[str]:
@@ -148,17 +182,27 @@ def sigmoid_forward(op: Op) -> list[str]:
         return [f"{out} = _tanh({op.args[0]} * 0.5)", f"{out} += 1.0", f"{out} *= 0.5"]
     # x * 0.5 and its tanh into two buffers: NumPy may take another (not bitwise equal) loop for a
     # transcendental function computed in place, so tanh never writes over its own input
-    half = op.buffer()
+    half, one = op.buffer(), _literal(op, 1.0)
     return [
-        f"{out} = _tanh(_multiply({op.args[0]}, 0.5, out={half}), out={op.buffer()})",
-        f"{out} += 1.0",
-        f"{out} *= 0.5",
+        f"{out} = _tanh(_multiply({op.args[0]}, {_literal(op, 0.5, (0,))}, {half}), {op.buffer()})",
+        f"_add({out}, {one}, {out})",
+        f"_multiply({out}, {_literal(op, 0.5)}, {out})",
     ]
 
 
 def sigmoid_backward(op: Op, g: str) -> Gradients:
     out = op.out
-    return Gradients([], [f"{g} * {out} * (1.0 - {out})"], [op.out_shape])
+    if op.buffer is None:
+        return Gradients([], [f"{g} * {out} * (1.0 - {out})"], [op.out_shape])
+    # (g * out) * (1 - out): 1 - out in the output's dtype into a buffer, and the product into the
+    # new array g * out (whose dtype is already the product's), so one array is made, not three
+    slope, grad = f"s{out}", f"gs{out}"
+    lines = [
+        f"{slope} = _subtract({_literal(op, 1.0)}, {out}, {op.buffer()})",
+        f"{grad} = {g} * {out}",
+        f"_multiply({grad}, {slope}, {grad})",
+    ]
+    return Gradients(lines, [grad], [op.out_shape], temps=[slope, grad])
 
 
 def relu_forward(op: Op) -> list[str]:
@@ -167,15 +211,19 @@ def relu_forward(op: Op) -> list[str]:
         op.saved = [mask]
     if op.buffer is None:
         return [f"{mask} = {x} > 0", f"{op.out} = {x} * {mask}"]
-    masks = op.buffer(np.dtype(bool))
+    # The mask as 1 and 0 in the output's dtype (where the op's bool mask is cast to each time it
+    # multiplies), made once; backward multiplies in the gradient's dtype, as g * bool_mask does.
+    masks = op.buffer()
     return [
-        f"{mask} = _greater({x}, 0, out={masks})",
-        f"{op.out} = _multiply({x}, {mask}, out={op.buffer()})",
+        f"{mask} = _greater({x}, 0, {masks})",
+        f"{op.out} = _multiply({x}, {mask}, {op.buffer()})",
     ]
 
 
 def relu_backward(op: Op, g: str) -> Gradients:
-    return Gradients([], [f"{g} * m{op.out}"], [op.out_shape])
+    if op.buffer is None:
+        return Gradients([], [f"{g} * m{op.out}"], [op.out_shape])
+    return Gradients([], [f"_multiply({g}, m{op.out}, dtype={g}.dtype)"], [op.out_shape])
 
 
 # ------------------------------------------------------------------ reductions over everything
@@ -220,7 +268,8 @@ def linear_forward(op: Op) -> list[str] | None:
         return None
     if op.backward:
         op.saved = [x, weight]
-    lines = [f"{op.out} = _matmul({x}, {weight}.T)"]
+    out = "" if op.buffer is None else f", {op.buffer()}"
+    lines = [f"{op.out} = _matmul({x}, {weight}.T{out})"]
     if bias != "None":
         lines.append(f"{op.out} += {bias}")
     return lines
@@ -245,7 +294,8 @@ def matmul_forward(op: Op) -> list[str] | None:
         return None
     if op.backward:
         op.saved = [a for a in op.args if a.startswith("v")]
-    return [f"{op.out} = _matmul({op.args[0]}, {op.args[1]})"]
+    out = "" if op.buffer is None else f", {op.buffer()}"
+    return [f"{op.out} = _matmul({op.args[0]}, {op.args[1]}{out})"]
 
 
 def matmul_backward(op: Op, g: str) -> Gradients:

@@ -40,14 +40,6 @@ class Plan:
         exec(compile(self.source, f"<ag.compile plan of {self.op_count} ops>", "exec"), namespace)
         self.run: Callable[[tuple[Any, ...], bool], np.ndarray] = namespace["run"]
 
-    def leaves_unchanged(self) -> bool:
-        """Guard: every closure leaf still requires grad, has no hook, and keeps its shape and dtype."""
-        for leaf, (shape, dtype) in zip(self.leaves, self.leaf_shapes):
-            data = leaf.data
-            if not leaf.requires_grad or leaf._hooks or data.shape != shape or data.dtype != dtype:
-                return False
-        return True
-
 
 class _Writer:
     def __init__(self) -> None:
@@ -58,6 +50,8 @@ class _Writer:
             "_outputs_as_arrays": _outputs_as_arrays,
             "_count": _count,
             "_finish": finish_leaf,
+            "_new_tensor": _new_tensor,
+            "_Tensor": Tensor,
             "_no_graph": _no_graph,
             "_copy": np.copy,
         }
@@ -164,13 +158,15 @@ def _kernel_op(
     out_shape = trace.slot_shapes[node.outputs[0]][0]
     if out_shape == () and kernels.REDUCTIONS.isdisjoint({kernels._name(node.cls)}):
         return None  # a 0-d ufunc result is a NumPy scalar: the general path converts it as apply does
-    shapes, values, kinds = [], [], []
+    shapes, values, kinds, dtypes = [], [], [], []
     for arg in node.args:
+        dtypes.append(None)
         if type(arg) is Slot:
             shape, dtype = trace.slot_shapes[arg.index]
             shapes.append(shape)
             values.append(None)
             kinds.append(dtype.kind)
+            dtypes[-1] = dtype
         elif type(arg) is Sequence_:
             return None
         else:
@@ -187,6 +183,9 @@ def _kernel_op(
         out=f"v{node.outputs[0]}",
         out_shape=out_shape,
         backward=backward,
+        dtypes=dtypes,
+        out_dtype=trace.slot_shapes[node.outputs[0]][1],
+        constant=lambda value: w.name("k", value),
     )
     probe = kernels.Op(**{**op.__dict__, "saved": []})
     if found[0](probe) is None:

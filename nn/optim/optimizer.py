@@ -107,19 +107,28 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = self._checked_grad(p)
-                if grad.dtype != p.data.dtype:
-                    grad = grad.astype(p.data.dtype)
-                self.update(p.data, grad, self.state.setdefault(p, {}), group)
+            self.step_group(group)
         return loss
+
+    def step_group(self, group: dict[str, Any]) -> None:
+        """`step` for the parameters of one group."""
+        for p in group["params"]:
+            if p.grad is not None:
+                self.step_param(p, group)
+
+    def step_param(self, p: Tensor, group: dict[str, Any]) -> None:
+        """`step` for one parameter that has a gradient."""
+        grad = self._checked_grad(p)
+        if grad.dtype != p.data.dtype:
+            grad = grad.astype(p.data.dtype)
+        self.update(p.data, grad, self.state.setdefault(p, {}), group)
 
     def _checked_grad(self, p: Tensor) -> np.ndarray:
         """`p.grad`'s array, refusing a gradient assigned by hand that is not a Tensor of `p`'s shape
         (broadcasting it would move every element by the same step)."""
         grad = p.grad
+        if type(grad) is Tensor and grad.shape == p.shape:
+            return grad.data
         where = f"{type(self).__name__}.step: the gradient of parameter {p.name or ''}".rstrip()
         if not isinstance(grad, Tensor):
             raise TypeError(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
+from autograd import Tensor
 from nn.optim.optimizer import Optimizer
+
+PIECE_BYTES = 1 << 19  # a larger parameter is updated in pieces of this size (see _subtract_in_pieces)
 
 
 class SGD(Optimizer):
@@ -30,6 +33,7 @@ class SGD(Optimizer):
             lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay
         )
         super().__init__(params, defaults)
+        self._scratch: dict[np.dtype, np.ndarray] = {}  # per dtype, PIECE_BYTES for _subtract_in_pieces
 
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
         super().check_hyperparameters(group)
@@ -39,6 +43,50 @@ class SGD(Optimizer):
                 f"nesterov momentum needs momentum > 0 and dampening = 0, got momentum={group['momentum']!r} "
                 f"and dampening={group['dampening']!r}",
             )
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; `closure` re-evaluates the loss first."""
+        # A fast path beside `Optimizer.step` (pinned equal to it by tests/nn/test_optim.py::
+        # test_plain_sgd_fast_path_equals_the_general_path): a group without momentum or weight decay
+        # updates a parameter whose gradient is a Tensor of its shape and dtype with `update`'s
+        # arithmetic; anything else goes through the general path.
+        if closure is not None:
+            return super().step(closure)
+        state = self.state
+        for group in self.param_groups:
+            if group["momentum"] or group["weight_decay"]:
+                self.step_group(group)
+                continue
+            lr = group["lr"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                param = p.data
+                if type(grad) is Tensor:
+                    grad = grad.data
+                    if grad.shape == param.shape and grad.dtype == param.dtype:
+                        if p not in state:
+                            state[p] = {}  # as the general path's setdefault
+                        if param.nbytes > PIECE_BYTES and param.flags.c_contiguous:  # else reshape would copy
+                            self._subtract_in_pieces(param, grad, lr)
+                        else:
+                            param -= lr * grad
+                        continue
+                self.step_param(p, group)
+        return None
+
+    def _subtract_in_pieces(self, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        """`param -= lr * grad`, the same numbers computed PIECE_BYTES at a time through one small
+        scratch array: no temporary of the parameter's size (which set the peak memory of a step)."""
+        scratch = self._scratch.get(param.dtype)
+        if scratch is None:
+            scratch = self._scratch[param.dtype] = np.empty(PIECE_BYTES // param.itemsize, param.dtype)
+        flat_param, flat_grad = param.reshape(-1), grad.reshape(-1)
+        size, piece = flat_param.size, scratch.size
+        for start in range(0, size, piece):
+            stop = min(start + piece, size)
+            flat_param[start:stop] -= np.multiply(lr, flat_grad[start:stop], out=scratch[: stop - start])
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

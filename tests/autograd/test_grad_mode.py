@@ -185,3 +185,29 @@ def test_detect_anomaly_is_reentrant_and_restores():
         with pytest.raises(FloatingPointError):
             ag.log(Tensor([-1.0]))
     assert np.isnan(ag.log(Tensor([-1.0])).data).all()
+
+
+def test_closing_the_outermost_block_leaves_no_entry_in_the_context():
+    """An entry left in the context (even of the default mode) makes every NumPy call look its own
+    absent context variable up in a non-empty mapping: slower for the rest of the process."""
+    import contextvars
+
+    from autograd.grad_mode import _mode
+
+    def entries():
+        return [var for var in contextvars.copy_context() if var is _mode]
+
+    assert entries() == []  # no block is open, and the blocks closed before left nothing
+    with ag.no_grad():
+        with ag.enable_grad():
+            with ag.detect_anomaly():
+                assert ag.is_grad_enabled()
+            assert ag.is_grad_enabled()
+        assert not ag.is_grad_enabled() and entries() != []
+    assert entries() == [] and ag.is_grad_enabled()
+
+    @ag.no_grad()
+    def inside():
+        return ag.is_grad_enabled()
+
+    assert inside() is False and entries() == [] and ag.is_grad_enabled()
