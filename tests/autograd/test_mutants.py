@@ -804,3 +804,75 @@ def test_transpose_of_a_nested_list_with_a_three_cycle():
     nested = np.arange(24.0).reshape(2, 3, 4).tolist()
     out = ag.transpose(nested, (1, 2, 0))
     np.testing.assert_array_equal(out.data, np.transpose(np.array(nested), (1, 2, 0)))
+
+
+# ------------------------------------------------------------------ survivors of the 2026-12-02 rerun
+
+
+def test_calling_a_function_class_names_apply_in_its_full_message():
+    class Swish(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    with pytest.raises(TypeError) as info:
+        Swish(leaf([1.0]))
+    assert str(info.value) == (
+        "Swish(...) does not run the op: call Swish.apply(...) (a Function subclass is used through its "
+        "class's apply, as in PyTorch; the instance is the graph node that apply makes)"
+    )
+
+
+def test_in_place_writes_into_views_that_would_lose_a_gradient_say_so_in_full():
+    x = leaf(np.ones((2, 3)))
+    view = x[0]
+    with pytest.raises(RuntimeError) as info:
+        view += 1.0
+    assert str(info.value) == (
+        "in-place Add on a view of a leaf tensor that requires grad (shape (2, 3)) would lose its gradient; "
+        "write into a copy (`y = x * 1`, then a view of y), or wrap it in `ag.no_grad()`"
+    )
+    y = x * 1.0
+    with ag.no_grad():
+        view = y[0]
+    with pytest.raises(RuntimeError) as info:
+        view += 1.0
+    assert str(info.value) == (
+        "in-place Add on a view made under no_grad of a tensor that requires grad: its base's gradient would "
+        "miss the write; make the view with grad enabled, or write under no_grad"
+    )
+
+
+def test_max_over_an_empty_axis_says_it_has_no_identity():
+    with pytest.raises(ValueError) as info:
+        ag.Tensor(np.ones((0, 3))).max(axis=0)
+    assert str(info.value) == (
+        "Max: cannot take the max over an axis of length 0 (shape (0, 3), axis=0): it has no identity "
+        "(inputs: (0, 3), 0, False)"
+    )
+
+
+def test_setitem_of_a_value_with_extra_leading_axes_and_a_broadcast_axis():
+    # x[:] = value of shape (1, 1, 3) into (2, 3): NumPy drops the leading 1 and broadcasts over rows,
+    # so value's gradient sums the rows and keeps value's shape.
+    x = leaf(np.zeros((2, 3)))
+    value = leaf(np.arange(3.0).reshape(1, 1, 3))
+    y = x * 1.0
+    y[:] = value
+    (y * ag.Tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+    np.testing.assert_array_equal(value.grad.data, [[[3.0, 5.0, 7.0]]])
+    np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
+
+
+def test_the_graph_drawing_shows_the_values_an_in_place_op_wrote():
+    from autograd import viz
+
+    y = leaf([1.0, 2.0]) * 1.0
+    y *= 3.0
+    source = viz.draw_graph(y, show_values=True, legend=False).source
+    assert 'op1 [label="Mul\\nb=3\\n[3. 6.]"' in source
+    assert "values freed" not in source
