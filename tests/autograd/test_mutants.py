@@ -433,8 +433,11 @@ def test_in_place_stores_a_wider_float_result_in_the_tensor_dtype():
 
 
 def test_repeated_in_place_writes_register_one_finalizer_per_buffer():
+    import gc
+
     t = ag.Tensor(np.zeros(3))
     t += 1.0
+    gc.collect()  # buffers of earlier tests, freed during the loop, would take their finalizers along
     before = len(weakref.finalize._registry)  # type: ignore[attr-defined]
     for _ in range(20):
         t += 1.0
@@ -876,3 +879,85 @@ def test_the_graph_drawing_shows_the_values_an_in_place_op_wrote():
     source = viz.draw_graph(y, show_values=True, legend=False).source
     assert 'op1 [label="Mul\\nb=3\\n[3. 6.]"' in source
     assert "values freed" not in source
+
+
+def test_a_tensor_hook_under_create_graph_stays_in_the_graph():
+    # d/dw of the gradient a hook scaled by w: the hook's result must stay a graph Tensor.
+    w = leaf(3.0)
+    x = leaf([1.0, 2.0])
+    y = x * x
+    y.register_hook(lambda grad: grad * w)
+    (grad_x,) = ag.grad(y.sum(), x, create_graph=True)
+    np.testing.assert_array_equal(grad_x.data, [6.0, 12.0])
+    (grad_w,) = ag.grad(grad_x.sum(), w)
+    assert grad_w.data == 6.0  # sum(2x)
+
+
+def test_under_create_graph_a_multi_output_backward_gets_tensors_even_for_a_missing_gradient():
+    received = []
+
+    class TwoOutputs(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, x * 3.0
+
+        @staticmethod
+        def backward(ctx, grad_first, grad_second):
+            received.extend([type(grad_first), type(grad_second)])
+            return 2.0 * grad_first + 3.0 * grad_second
+
+    x = leaf([1.0, 2.0])
+    first, _ = TwoOutputs.apply(x)
+    (grad,) = ag.grad(first.sum(), x, create_graph=True)  # no gradient reaches output 1: zeros
+    np.testing.assert_array_equal(grad.data, [2.0, 2.0])
+    assert received == [ag.Tensor, ag.Tensor]
+
+
+def test_an_infinite_gradient_on_the_general_path_is_returned_without_anomaly_mode():
+    x = leaf([1.0])
+    (grad,) = ag.grad((x * np.inf).sum(), x, create_graph=True)  # create_graph: the general path
+    assert np.isposinf(grad.data).all()
+
+
+@pytest.mark.parametrize("grad_outputs", [np.ones(()), ag.Tensor(np.ones(()))])
+def test_grad_with_one_array_for_two_outputs_is_an_error(grad_outputs):
+    x = leaf([1.0, 2.0])
+    first = (x * 2.0).sum()
+    with pytest.raises(ValueError) as info:
+        ag.grad([first, first * 3.0], x, grad_outputs=grad_outputs)
+    assert str(info.value) == "grad: 2 outputs but 1 grad_outputs"
+
+
+def test_apply_of_an_op_made_at_run_time_shows_forward_s_signature_and_the_docstring():
+    import inspect
+
+    class Scale(ag.Function):
+        """x times a constant factor."""
+
+        @staticmethod
+        def forward(ctx, x, factor=2.0):
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2.0, None
+
+    assert str(inspect.signature(Scale.apply)) == "(x, factor=2.0)"
+    assert Scale.apply.__doc__ == "x times a constant factor."
+
+
+def test_call_on_arrays_runs_forward_with_no_input_needing_a_gradient():
+    class Scale(ag.Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            Scale.seen = ctx.needs_input_grad
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2.0, None
+
+    out = Scale.call(np.array([1.0, 2.0]), 2.0)
+    assert type(out) is np.ndarray and Scale.seen == (False, False)
+    np.testing.assert_array_equal(out, [2.0, 4.0])
+    assert isinstance(Scale.call(leaf([1.0]), 2.0), ag.Tensor) and Scale.seen == (True, False)
