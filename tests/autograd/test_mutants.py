@@ -961,3 +961,12 @@ def test_call_on_arrays_runs_forward_with_no_input_needing_a_gradient():
     assert type(out) is np.ndarray and Scale.seen == (False, False)
     np.testing.assert_array_equal(out, [2.0, 4.0])
     assert isinstance(Scale.call(leaf([1.0]), 2.0), ag.Tensor) and Scale.seen == (True, False)
+
+
+@pytest.mark.parametrize("bad", [ag.Tensor([1.0]), np.array([1.0]), 1.0])
+def test_grad_refuses_an_input_that_is_not_a_tensor_requiring_grad(bad):
+    x = leaf([1.0])
+    y = (x * 2.0).sum()
+    with pytest.raises(RuntimeError) as info:
+        ag.grad(y, [x, bad], allow_unused=True)
+    assert str(info.value) == "grad: input 1 is not a Tensor that requires grad"
