@@ -970,3 +970,32 @@ def test_grad_refuses_an_input_that_is_not_a_tensor_requiring_grad(bad):
     with pytest.raises(RuntimeError) as info:
         ag.grad(y, [x, bad], allow_unused=True)
     assert str(info.value) == "grad: input 1 is not a Tensor that requires grad"
+
+
+class _ReturnsShape(ag.Function):
+    """x, with a backward that returns ones of a fixed shape, fitting or not."""
+
+    shape: tuple[int, ...] = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1.0
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return np.ones(_ReturnsShape.shape)
+
+
+def test_a_gradient_with_extra_axes_that_cannot_be_summed_to_the_input_shape_is_an_error():
+    _ReturnsShape.shape = (2, 3)
+    with pytest.raises(RuntimeError) as info:
+        _ReturnsShape.apply(leaf(np.ones(4))).sum().backward()
+    assert str(info.value).startswith("_ReturnsShape.backward returned a gradient of shape ")
+    assert str(info.value).endswith(" for input 0, which has shape (4,); the two must broadcast")
+
+
+@pytest.mark.xfail(strict=True, reason="names the shape after summing the leading axes, (3,): see tests/MUTATION.md")
+def test_a_gradient_of_the_wrong_shape_is_named_as_backward_returned_it():
+    _ReturnsShape.shape = (2, 3)
+    with pytest.raises(RuntimeError, match=r"returned a gradient of shape \(2, 3\) for input 0"):
+        _ReturnsShape.apply(leaf(np.ones(4))).sum().backward()
