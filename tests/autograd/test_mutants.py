@@ -999,3 +999,21 @@ def test_a_gradient_of_the_wrong_shape_is_named_as_backward_returned_it():
     _ReturnsShape.shape = (2, 3)
     with pytest.raises(RuntimeError, match=r"returned a gradient of shape \(2, 3\) for input 0"):
         _ReturnsShape.apply(leaf(np.ones(4))).sum().backward()
+
+
+@pytest.mark.parametrize("reduce", [ag.Tensor.max, ag.Tensor.min])
+def test_max_and_min_of_an_empty_tensor_over_a_non_empty_axis_are_empty(reduce):
+    x = leaf(np.ones((0, 3)))
+    out = reduce(x, axis=1)
+    assert out.shape == (0,)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3)
+
+
+def test_setitem_keeps_a_float32_gradient_float32():
+    x = leaf(np.ones(3), dtype=np.float32)
+    y = x * 1.0
+    y[0] = 0.0
+    (grad,) = ag.grad(y.sum(), x)
+    assert grad.dtype == np.float32
+    np.testing.assert_array_equal(grad.data, [0.0, 1.0, 1.0])
