@@ -1017,3 +1017,33 @@ def test_setitem_keeps_a_float32_gradient_float32():
     (grad,) = ag.grad(y.sum(), x)
     assert grad.dtype == np.float32
     np.testing.assert_array_equal(grad.data, [0.0, 1.0, 1.0])
+
+
+def test_a_python_scalar_from_a_custom_backward_is_broadcast_and_a_tensor_under_create_graph():
+    received = []
+
+    class Record(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            received.append(type(grad_output))
+            return grad_output
+
+    class ScalarGrad(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return 2.0  # one number for every element
+
+    for create_graph in (False, True):
+        received.clear()
+        x = leaf([1.0, 2.0, 3.0])
+        (grad,) = ag.grad(ScalarGrad.apply(Record.apply(x)).sum(), x, create_graph=create_graph)
+        np.testing.assert_array_equal(grad.data, [2.0, 2.0, 2.0])
+        assert received == [ag.Tensor if create_graph else np.ndarray]
