@@ -1047,3 +1047,21 @@ def test_a_python_scalar_from_a_custom_backward_is_broadcast_and_a_tensor_under_
         (grad,) = ag.grad(ScalarGrad.apply(Record.apply(x)).sum(), x, create_graph=create_graph)
         np.testing.assert_array_equal(grad.data, [2.0, 2.0, 2.0])
         assert received == [ag.Tensor if create_graph else np.ndarray]
+
+
+def test_a_custom_backward_gets_a_0d_array_not_a_numpy_scalar_after_a_broadcast():
+    received = []
+
+    class Record(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            received.append(type(grad_output))
+            return grad_output
+
+    x = leaf(2.0)
+    (Record.apply(x) * ag.Tensor(np.ones(3))).sum().backward()  # (3,) summed back to ()
+    assert received == [np.ndarray] and x.grad.data == 3.0
