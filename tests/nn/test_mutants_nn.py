@@ -429,3 +429,30 @@ def test_optimizer_load_state_dict_errors_in_full():
         with pytest.raises(ValueError) as info:
             optimizer.load_state_dict(state_dict)
         assert str(info.value) == message
+
+
+def test_register_buffer_refuses_names_taken_parameters_and_non_tensors():
+    model = nn.Linear(2, 1)
+    model.child = nn.Module()
+    for name in ("weight", "child"):
+        with pytest.raises(KeyError) as info:
+            model.register_buffer(name, ag.Tensor(np.zeros(1)))
+        assert info.value.args[0] == f"Linear.register_buffer: {name!r} is already a parameter or sub-module"
+    with pytest.raises(KeyError):
+        model.register_buffer("stats", nn.Parameter(np.zeros(1)))  # a Parameter is not a buffer
+    with pytest.raises(TypeError) as info:
+        model.register_buffer("stats", np.zeros(1))
+    assert str(info.value) == "Linear.register_buffer: ndarray is not a Tensor"
+    assert list(model.named_buffers()) == []
+
+
+def test_buffers_recurse_and_take_the_prefix():
+    outer = nn.Module()
+    outer.inner = nn.Module()
+    outer.inner.register_buffer("running", ag.Tensor(np.zeros(2)))
+    outer.register_buffer("count", ag.Tensor(np.zeros(1)))
+    assert [name for name, _ in outer.named_buffers()] == ["count", "inner.running"]
+    assert [name for name, _ in outer.named_buffers(prefix="model")] == ["model.count", "model.inner.running"]
+    assert [name for name, _ in outer.named_buffers(recurse=False)] == ["count"]
+    assert [b.shape for b in outer.buffers()] == [(1,), (2,)]
+    assert [b.shape for b in outer.buffers(recurse=False)] == [(1,)]
