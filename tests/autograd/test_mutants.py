@@ -1065,3 +1065,12 @@ def test_a_custom_backward_gets_a_0d_array_not_a_numpy_scalar_after_a_broadcast(
     x = leaf(2.0)
     (Record.apply(x) * ag.Tensor(np.ones(3))).sum().backward()  # (3,) summed back to ()
     assert received == [np.ndarray] and x.grad.data == 3.0
+
+
+def test_a_constant_times_y_leaves_y_free_to_be_modified_in_place():
+    x = leaf([1.0, 2.0])
+    y = x * 1.0
+    z = ag.Tensor([3.0, 4.0]) * y  # only y needs a gradient: y itself is not saved
+    y += 1.0
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
