@@ -1074,3 +1074,13 @@ def test_a_constant_times_y_leaves_y_free_to_be_modified_in_place():
     y += 1.0
     z.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+
+
+def test_a_leaf_hook_under_create_graph_stays_in_the_graph():
+    w = leaf(3.0)
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda grad: grad * w)
+    (x * x).sum().backward(create_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [6.0, 12.0])
+    (grad_w,) = ag.grad(x.grad.sum(), w)
+    assert grad_w.data == 6.0  # sum(2x)
