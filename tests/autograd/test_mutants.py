@@ -1084,3 +1084,22 @@ def test_a_leaf_hook_under_create_graph_stays_in_the_graph():
     np.testing.assert_array_equal(x.grad.data, [6.0, 12.0])
     (grad_w,) = ag.grad(x.grad.sum(), w)
     assert grad_w.data == 6.0  # sum(2x)
+
+
+def test_a_complex_gradient_for_a_real_leaf_is_refused_in_full():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError) as info:
+        (x * ag.Tensor(np.array([1j, 1j]))).sum().backward(grad=np.array(1 + 0j))
+    assert str(info.value) == (
+        "backward: the gradient of a real leaf of shape (2,) came out complex (complex128): "
+        "complex numbers entered the graph; complex autograd is not supported"
+    )
+
+
+def test_under_create_graph_a_float32_leaf_accumulates_a_float32_grad():
+    x = leaf([1.0, 2.0], dtype=np.float32)
+    weights = ag.Tensor(np.array([3.0, 4.0]))  # float64: the gradient arrives as float64
+    for expected in ([3.0, 4.0], [6.0, 8.0]):
+        (x * weights).sum().backward(create_graph=True)
+        assert x.grad.dtype == np.float32
+        np.testing.assert_array_equal(x.grad.data, np.array(expected, dtype=np.float32))
