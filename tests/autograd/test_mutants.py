@@ -1103,3 +1103,10 @@ def test_under_create_graph_a_float32_leaf_accumulates_a_float32_grad():
         (x * weights).sum().backward(create_graph=True)
         assert x.grad.dtype == np.float32
         np.testing.assert_array_equal(x.grad.data, np.array(expected, dtype=np.float32))
+
+
+def test_under_create_graph_every_leaf_gets_its_grad():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a * b).sum().backward(create_graph=True)
+    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])
