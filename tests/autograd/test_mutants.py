@@ -1110,3 +1110,13 @@ def test_under_create_graph_every_leaf_gets_its_grad():
     (a * b).sum().backward(create_graph=True)
     np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
     np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])
+
+
+def test_grad_of_an_unused_input_says_to_pass_allow_unused():
+    x, unused = leaf([1.0, 2.0]), leaf([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError) as info:
+        ag.grad((x * 2.0).sum(), [x, unused])
+    assert str(info.value) == (
+        "grad: input 1 (shape (3,)) was not used to compute the outputs; pass allow_unused=True to get None for it"
+    )
+    assert ag.grad((x * 2.0).sum(), [x, unused], allow_unused=True)[1] is None
