@@ -1120,3 +1120,13 @@ def test_grad_of_an_unused_input_says_to_pass_allow_unused():
         "grad: input 1 (shape (3,)) was not used to compute the outputs; pass allow_unused=True to get None for it"
     )
     assert ag.grad((x * 2.0).sum(), [x, unused], allow_unused=True)[1] is None
+
+
+def test_grad_mode_inside_backward_follows_create_graph():
+    seen = []
+    for create_graph in (False, True):
+        x = leaf([1.0, 2.0])
+        y = x * 2.0
+        y.register_hook(lambda grad: seen.append(ag.is_grad_enabled()))
+        y.sum().backward(create_graph=create_graph)
+    assert seen == [False, True] and ag.is_grad_enabled()
