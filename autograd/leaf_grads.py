@@ -50,6 +50,8 @@ def finish_leaves(
                 captured[leaf_captures[key]] = grad
             continue
         if create_graph:
+            if not isinstance(grad, Tensor):  # a custom backward may return arrays: `.grad` is a Tensor
+                grad = Tensor(grad)
             grad = grad if grad.dtype == leaf.data.dtype else grad.astype(leaf.data.dtype)
             leaf.grad = grad if leaf.grad is None else leaf.grad + grad
             continue

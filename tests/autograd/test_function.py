@@ -242,3 +242,24 @@ def test_a_subclass_of_a_custom_op_applies_its_own_forward():
     assert type(y.grad_fn) is Triple and y.data[0] == 6.0
     y.backward()
     assert x.grad.data[0] == 6.0
+
+
+@pytest.mark.parametrize("returns", ["array", "tensor"])
+def test_grad_is_a_tensor_after_create_graph_whatever_a_custom_backward_returns(returns):
+    # A backward that returns a plain array (not differentiable, but allowed) used to leave a raw
+    # ndarray in `.grad` under create_graph=True; a returned Tensor was unwrapped without it.
+    class Double(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            array = np.asarray(getattr(grad_output, "data", grad_output)) * 2.0
+            return array if returns == "array" else Tensor(array)
+
+    for create_graph in (False, True):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        Double.apply(x).sum().backward(create_graph=create_graph)
+        assert type(x.grad) is Tensor and type(x.grad.data) is np.ndarray
+        np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])

@@ -3,11 +3,11 @@ finite differences (first and second order)."""
 
 import numpy as np
 import pytest
-from conftest import check_grads, check_second_order, leaf
 
 import autograd as ag
 import nn
 import nn.functional as F
+from tests.nn.grad_checks import check_grads, check_second_order, leaf
 
 
 @pytest.mark.parametrize("x_shape", [(5, 3), (3,), (2, 4, 3)], ids=["batch", "single", "extra_dims"])

@@ -5,11 +5,11 @@ import math
 
 import numpy as np
 import pytest
-from conftest import check_grads, leaf
 
 import autograd as ag
 import nn
 import nn.functional as F
+from tests.nn.grad_checks import check_grads, leaf
 
 
 def test_linear_shapes_and_output(rng):

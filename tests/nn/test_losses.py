@@ -3,11 +3,11 @@ for saturated inputs, and clear errors for mismatched targets."""
 
 import numpy as np
 import pytest
-from conftest import check_grads, check_second_order, leaf
 
 import autograd as ag
 import nn
 import nn.functional as F
+from tests.nn.grad_checks import check_grads, check_second_order, leaf
 
 REDUCE = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}
 

@@ -368,3 +368,91 @@ def test_names_in_a_cycle_through_the_module_follow_the_last_assignment():
     a.other = b
     b.other = a  # the root is now a (b's parent), reached from b before the walk meets b again
     assert (a.weight.name, b.weight.name) == ("weight", "other.weight")
+
+
+# ------------------------------------------------------------------ survivors of the 2026-12-02 rerun
+
+
+def test_deleting_a_buffer_attribute_unregisters_it():
+    module = nn.Module()
+    module.register_buffer("running", ag.Tensor(np.zeros(2)))
+    del module.running
+    assert list(module.named_buffers()) == [] and list(module.state_dict()) == []
+
+
+def test_loading_a_file_that_is_not_a_zip_archive_says_what_load_expects(tmp_path):
+    path = tmp_path / "weights.npz"
+    path.write_bytes(b"hello world")
+    with pytest.raises(ValueError) as info:
+        nn.Linear(2, 1).load(path)
+    assert str(info.value) == (
+        f"Linear.load: {str(path)!r} is not an npgrad .npz file (as written by Module.save): it is not a zip archive"
+    )
+
+
+def test_a_gradient_assigned_as_an_array_is_refused_with_the_fix():
+    (w,) = _params((2,))
+    w.grad = np.ones(2)
+    with pytest.raises(TypeError) as info:
+        nn.optim.SGD([w], lr=0.1).step()
+    assert str(info.value) == (
+        "SGD.step: the gradient of parameter (shape (2,)) is a ndarray, not a Tensor; "
+        "assign p.grad = ag.Tensor(array) or let backward() fill it"
+    )
+
+
+def test_optimizer_load_state_dict_errors_in_full():
+    (w,) = _params((2,))
+    optimizer = nn.optim.SGD([w], lr=0.1, momentum=0.9)
+    cases = [
+        ({"state": {}}, "SGD.load_state_dict: the state dict lacks ['param_groups']; pass what state_dict() returned"),
+        ({"state": {}, "param_groups": [[0]]}, "SGD.load_state_dict: saved parameter group 0 is a list, not a dict"),
+    ]
+    group = dict(optimizer.state_dict()["param_groups"][0])
+    del group["momentum"]
+    every = "a SGD group has ['dampening', 'lr', 'momentum', 'nesterov', 'params', 'weight_decay']"
+    cases.append(
+        (
+            {"state": {}, "param_groups": [group]},
+            f"SGD.load_state_dict: saved parameter group 0 lacks ['momentum']; {every} "
+            "(is it another optimizer's state?)",
+        )
+    )
+    cases.append(
+        (
+            {"state": {}, "param_groups": [{**group, "betas": (0.9, 0.99)}]},
+            "SGD.load_state_dict: saved parameter group 0 lacks ['momentum'] and has ['betas'], which SGD does not "
+            f"use; {every} (is it another optimizer's state?)",
+        )
+    )
+    for state_dict, message in cases:
+        with pytest.raises(ValueError) as info:
+            optimizer.load_state_dict(state_dict)
+        assert str(info.value) == message
+
+
+def test_register_buffer_refuses_names_taken_parameters_and_non_tensors():
+    model = nn.Linear(2, 1)
+    model.child = nn.Module()
+    for name in ("weight", "child"):
+        with pytest.raises(KeyError) as info:
+            model.register_buffer(name, ag.Tensor(np.zeros(1)))
+        assert info.value.args[0] == f"Linear.register_buffer: {name!r} is already a parameter or sub-module"
+    with pytest.raises(KeyError):
+        model.register_buffer("stats", nn.Parameter(np.zeros(1)))  # a Parameter is not a buffer
+    with pytest.raises(TypeError) as info:
+        model.register_buffer("stats", np.zeros(1))
+    assert str(info.value) == "Linear.register_buffer: ndarray is not a Tensor"
+    assert list(model.named_buffers()) == []
+
+
+def test_buffers_recurse_and_take_the_prefix():
+    outer = nn.Module()
+    outer.inner = nn.Module()
+    outer.inner.register_buffer("running", ag.Tensor(np.zeros(2)))
+    outer.register_buffer("count", ag.Tensor(np.zeros(1)))
+    assert [name for name, _ in outer.named_buffers()] == ["count", "inner.running"]
+    assert [name for name, _ in outer.named_buffers(prefix="model")] == ["model.count", "model.inner.running"]
+    assert [name for name, _ in outer.named_buffers(recurse=False)] == ["count"]
+    assert [b.shape for b in outer.buffers()] == [(1,), (2,)]
+    assert [b.shape for b in outer.buffers(recurse=False)] == [(1,)]
