@@ -262,6 +262,7 @@ def _call_backward(node: Any, grads: list[Any], create_graph: bool) -> tuple[Any
 def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> Any:
     """Sum a broadcast gradient down to `shape`, or broadcast a reduced one up to it."""
     extra = grad.ndim - len(shape)
+    returned = grad.shape
     if extra > 0 and grad.shape[extra:] == shape:  # only leading axes were broadcast, as for a bias
         axes = 0 if extra == 1 else tuple(range(extra))
         return _add_reduce(grad, axes) if type(grad) is _ndarray else grad.sum(axis=axes)
@@ -288,7 +289,7 @@ def _fit_to_shape(grad: Any, shape: tuple[int, ...], node: Any, arg: Tensor) -> 
     except ValueError:
         position = next(i for i, a in enumerate(node.inputs) if a is arg)
         raise RuntimeError(
-            f"{node.name}.backward returned a gradient of shape {tuple(grad.shape)} for input {position}, "
+            f"{node.name}.backward returned a gradient of shape {tuple(returned)} for input {position}, "
             f"which has shape {shape}; the two must broadcast"
         ) from None
     return grad
