@@ -1192,3 +1192,25 @@ def test_a_custom_backward_gets_an_array_from_an_implicit_root_gradient():
     Double.apply(x).backward()
     assert seen == [np.ndarray]
     assert x.grad.item() == 2.0
+
+
+def test_a_root_gradient_that_requires_grad_is_cast_to_the_output_dtype_and_unwrapped_without_create_graph():
+    for out_dtype, grad_dtype in [(np.float32, np.float64), (np.float64, np.float32)]:
+        x = leaf([1.0, 2.0], out_dtype)
+        (dx,) = ag.grad(x * 2.0, x, leaf([1.0, 1.0], grad_dtype), create_graph=True)
+        assert dx.dtype == out_dtype
+        np.testing.assert_array_equal(dx.data, [2.0, 2.0])
+    seen = []
+
+    class Double(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(type(grad))
+            return grad * 2.0
+
+    Double.apply(leaf([3.0])).backward(leaf([1.0]))
+    assert seen == [np.ndarray]
