@@ -1200,6 +1200,10 @@ def test_a_root_gradient_that_requires_grad_is_cast_to_the_output_dtype_and_unwr
         (dx,) = ag.grad(x * 2.0, x, leaf([1.0, 1.0], grad_dtype), create_graph=True)
         assert dx.dtype == out_dtype
         np.testing.assert_array_equal(dx.data, [2.0, 2.0])
+    x = leaf([1.0, 2.0])
+    (dx,) = ag.grad(x * 2.0, x, np.ones(2), create_graph=True)  # an array: made a Tensor
+    assert type(dx) is ag.Tensor
+    np.testing.assert_array_equal(dx.data, [2.0, 2.0])
     seen = []
 
     class Double(ag.Function):
