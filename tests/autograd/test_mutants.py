@@ -1129,3 +1129,91 @@ def test_grad_mode_inside_backward_follows_create_graph():
         y.register_hook(lambda grad: seen.append(ag.is_grad_enabled()))
         y.sum().backward(create_graph=create_graph)
     assert seen == [False, True] and ag.is_grad_enabled()
+
+
+def test_grad_with_a_leaf_output_before_another_output_sums_both():
+    x = ag.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * 2.0
+    (dx,) = ag.grad([x, y], [x], grad_outputs=[np.ones(2), np.ones(2)])
+    np.testing.assert_array_equal(dx, [3.0, 3.0])
+
+
+def test_backward_of_a_tensor_without_a_graph_says_so_in_full():
+    with pytest.raises(RuntimeError) as info:
+        ag.Tensor(np.ones(1)).backward()
+    assert str(info.value) == "backward: the tensor does not require grad and has no grad_fn, so it has no graph"
+
+
+def test_bad_root_gradients_are_refused_in_full():
+    x = ag.Tensor(np.ones(2), requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(RuntimeError) as info:
+        y.backward()
+    assert str(info.value) == (
+        "backward: a gradient can be created implicitly only for a single-element output, but this one "
+        "has shape (2,); pass grad= of that shape"
+    )
+    with pytest.raises(RuntimeError) as info:
+        (ag.Tensor(np.ones(1), requires_grad=True) * 1j).backward()
+    assert str(info.value) == (
+        "backward: a gradient can be created implicitly only for a real output, not a complex one"
+    )
+    with pytest.raises(TypeError) as info:
+        y.backward([[1.0], [1.0, 2.0]])
+    assert str(info.value).startswith("backward: grad must be a Tensor or array of shape (2,): ")
+    with pytest.raises(TypeError) as info:
+        (x.sum() * 2.0).backward("abc")
+    assert str(info.value) == "backward: grad must be a numeric Tensor or array of shape (), got str 'abc'"
+    with pytest.raises(TypeError) as info:
+        y.backward(np.ones(2, dtype=np.complex128))
+    assert str(info.value) == (
+        "backward: grad is complex (complex128) but the output is real (float64); pass a real gradient"
+    )
+    with pytest.raises(RuntimeError) as info:
+        y.backward(np.ones(3))
+    assert str(info.value) == "backward: grad has shape (3,) but the output has shape (2,)"
+
+
+def test_a_custom_backward_gets_an_array_from_an_implicit_root_gradient():
+    seen = []
+
+    class Double(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(type(grad))
+            return grad * 2.0
+
+    x = leaf(3.0)
+    Double.apply(x).backward()
+    assert seen == [np.ndarray]
+    assert x.grad.item() == 2.0
+
+
+def test_a_root_gradient_that_requires_grad_is_cast_to_the_output_dtype_and_unwrapped_without_create_graph():
+    for out_dtype, grad_dtype in [(np.float32, np.float64), (np.float64, np.float32)]:
+        x = leaf([1.0, 2.0], out_dtype)
+        (dx,) = ag.grad(x * 2.0, x, leaf([1.0, 1.0], grad_dtype), create_graph=True)
+        assert dx.dtype == out_dtype
+        np.testing.assert_array_equal(dx.data, [2.0, 2.0])
+    x = leaf([1.0, 2.0])
+    (dx,) = ag.grad(x * 2.0, x, np.ones(2), create_graph=True)  # an array: made a Tensor
+    assert type(dx) is ag.Tensor
+    np.testing.assert_array_equal(dx.data, [2.0, 2.0])
+    seen = []
+
+    class Double(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(type(grad))
+            return grad * 2.0
+
+    Double.apply(leaf([3.0])).backward(leaf([1.0]))
+    assert seen == [np.ndarray]

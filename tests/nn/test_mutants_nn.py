@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -456,3 +458,186 @@ def test_buffers_recurse_and_take_the_prefix():
     assert [name for name, _ in outer.named_buffers(recurse=False)] == ["count"]
     assert [b.shape for b in outer.buffers()] == [(1,), (2,)]
     assert [b.shape for b in outer.buffers(recurse=False)] == [(1,)]
+
+
+# ------------------------------------------------------------------ nn/optim/lr_scheduler.py
+
+
+def _scheduled_optimizer(lr: float = 1.0) -> nn.optim.SGD:
+    return nn.optim.SGD([nn.Parameter(np.ones(2))], lr=lr)
+
+
+def test_scheduler_errors_in_full():
+    from nn.optim import lr_scheduler
+
+    with pytest.raises(TypeError) as info:
+        lr_scheduler.StepLR(object(), step_size=1)
+    assert str(info.value) == "StepLR: object is not an nn.optim Optimizer"
+    with pytest.raises(KeyError) as info:
+        lr_scheduler.StepLR(_scheduled_optimizer(), step_size=2, last_epoch=4)
+    assert info.value.args[0] == (
+        "StepLR: param_groups[0] has no 'initial_lr', needed to resume at last_epoch=4; load the optimizer's "
+        "state_dict first, or use last_epoch=-1"
+    )
+    with pytest.raises(TypeError) as info:
+        lr_scheduler.ReduceLROnPlateau(object())
+    assert str(info.value) == "ReduceLROnPlateau: object is not an nn.optim Optimizer"
+    with pytest.raises(ValueError) as info:
+        lr_scheduler.ReduceLROnPlateau(_scheduled_optimizer(), threshold_mode="relative")
+    assert str(info.value) == "ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got 'relative'"
+    with pytest.raises(ValueError, match=r"^ReduceLROnPlateau: factor must be < 1.0, got 1.0$"):
+        lr_scheduler.ReduceLROnPlateau(_scheduled_optimizer(), factor=1.0)
+
+    class Bare(lr_scheduler.LRScheduler):
+        pass
+
+    with pytest.raises(NotImplementedError) as info:
+        Bare(_scheduled_optimizer())
+    assert str(info.value) == "Bare must define get_lr()"
+
+
+def test_step_size_and_t_max_must_be_integers_and_one_is_allowed():
+    from nn.optim import lr_scheduler
+
+    with pytest.raises(ValueError, match=r"^StepLR: step_size must be a positive integer, got 2.0$"):
+        lr_scheduler.StepLR(_scheduled_optimizer(), step_size=2.0)
+    with pytest.raises(ValueError, match=r"^CosineAnnealingLR: T_max must be a positive integer, got 2.0$"):
+        lr_scheduler.CosineAnnealingLR(_scheduled_optimizer(), T_max=2.0)
+    scheduler = lr_scheduler.CosineAnnealingLR(_scheduled_optimizer(), T_max=1)
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.0]
+
+
+def test_scheduler_default_gammas_and_repr():
+    from nn.optim import lr_scheduler
+
+    step = lr_scheduler.StepLR(_scheduled_optimizer(), step_size=1)
+    assert repr(step) == "StepLR(last_epoch=0, last_lr=[1.0])"
+    step.step()
+    multi = lr_scheduler.MultiStepLR(_scheduled_optimizer(), milestones=[1])
+    multi.step()
+    assert step.get_last_lr() == multi.get_last_lr() == [0.1]
+
+
+def test_resumed_schedulers_start_from_last_epoch_and_count_steps_as_pytorch():
+    from nn.optim import lr_scheduler
+
+    made = {
+        "MultiStepLR": lambda optimizer, **kw: lr_scheduler.MultiStepLR(optimizer, milestones=[6], **kw),
+        "ExponentialLR": lambda optimizer, **kw: lr_scheduler.ExponentialLR(optimizer, gamma=0.5, **kw),
+        "CosineAnnealingLR": lambda optimizer, **kw: lr_scheduler.CosineAnnealingLR(optimizer, T_max=8, **kw),
+    }
+    for name, make in made.items():
+        optimizer = _scheduled_optimizer()
+        optimizer.param_groups[0]["initial_lr"] = 1.0
+        scheduler = make(optimizer, last_epoch=4)
+        assert scheduler.last_epoch == 5, name
+        assert scheduler.state_dict()["_step_count"] == 1, name  # PyTorch's count: the first step is made
+        for _ in range(3):
+            scheduler.step()
+        assert scheduler.state_dict()["_step_count"] == 4, name
+
+
+@pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR"])
+def test_closed_form_rates_equal_the_stepped_rates(name):
+    from nn.optim import lr_scheduler
+
+    options = {
+        "StepLR": dict(step_size=3, gamma=0.5),
+        "MultiStepLR": dict(milestones=[2, 5, 5], gamma=0.5),
+        "ExponentialLR": dict(gamma=0.5),
+    }[name]
+    scheduler = getattr(lr_scheduler, name)(_scheduled_optimizer(0.75), **options)
+    for _ in range(8):
+        assert scheduler.closed_form_lr() == scheduler.get_last_lr()  # powers of 2: exact
+        scheduler.step()
+    assert scheduler.get_last_lr() != [0.75]
+
+
+def test_reduce_on_plateau_counts_epochs_and_uses_a_patience_of_10_by_default():
+    from nn.optim import lr_scheduler
+
+    scheduler = lr_scheduler.ReduceLROnPlateau(_scheduled_optimizer())
+    assert scheduler.last_epoch == 0
+    scheduler.step(1.0)
+    for _ in range(10):
+        scheduler.step(1.0)
+    assert scheduler.last_epoch == 11
+    assert scheduler.get_last_lr() == [1.0]  # 10 bad epochs: not more than the patience
+    scheduler.step(1.0)
+    assert scheduler.get_last_lr() == [0.1]
+
+
+def test_reduce_on_plateau_a_first_metric_of_inf_is_a_bad_epoch():
+    from nn.optim import lr_scheduler
+
+    scheduler = lr_scheduler.ReduceLROnPlateau(_scheduled_optimizer(), patience=1, factor=0.5)
+    scheduler.step(math.inf)  # not better than the starting best, inf: one bad epoch, within the patience
+    assert scheduler.get_last_lr() == [1.0]
+    scheduler.step(math.inf)
+    assert scheduler.get_last_lr() == [0.5]
+
+
+def test_reduce_on_plateau_skips_a_reduction_not_larger_than_eps():
+    from nn.optim import lr_scheduler
+
+    for factor, eps in [(0.9999, 1e-3), (0.5, 0.5)]:  # reductions of 1e-4 and of exactly eps
+        scheduler = lr_scheduler.ReduceLROnPlateau(_scheduled_optimizer(), patience=0, factor=factor, eps=eps)
+        scheduler.step(1.0)
+        scheduler.step(1.0)
+        assert scheduler.get_last_lr() == [1.0]
+
+
+def test_reduce_on_plateau_is_better_at_and_past_each_threshold():
+    from nn.optim import lr_scheduler
+
+    # best 8, threshold 0.25 (exact in binary): rel min 6.0, abs min 7.75, rel max 10.0, abs max 8.25
+    expected = {
+        ("min", "rel"): {6.0: False, 5.5: True, 7.5: False},
+        ("min", "abs"): {7.75: False, 7.5: True},
+        ("max", "rel"): {10.0: False, 10.5: True, 8.5: False},
+        ("max", "abs"): {8.25: False, 8.5: True},
+    }
+    for (mode, threshold_mode), cases in expected.items():
+        scheduler = lr_scheduler.ReduceLROnPlateau(
+            _scheduled_optimizer(), mode=mode, threshold=0.25, threshold_mode=threshold_mode
+        )
+        for value, better in cases.items():
+            assert scheduler.is_better(value, 8.0) is better, (mode, threshold_mode, value)
+
+
+# ------------------------------------------------------------------ nn/optim/sgd.py, optimizer.py
+
+
+def test_plain_sgd_on_a_large_parameter_allocates_one_scratch_piece_and_reuses_it():
+    """The fast path's point: no temporary of the parameter's size; one scratch array of
+    sgd.PIECE_BYTES in the parameter's dtype, made on the first step and reused after."""
+    import tracemalloc
+
+    from nn.optim import sgd
+
+    size = sgd.PIECE_BYTES // 4 * 2 + 5  # float32: two full pieces and a short one
+    p = nn.Parameter(np.ones(size, dtype=np.float32))
+    p.grad = ag.Tensor(np.full(size, 0.5, dtype=np.float32))
+    optimizer = nn.optim.SGD([p], lr=0.25)
+    peaks = []
+    tracemalloc.start()
+    try:
+        for _ in range(2):
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            optimizer.step()
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(p.data, np.full(size, 0.75, dtype=np.float32))
+    assert sgd.PIECE_BYTES <= peaks[0] < 1.5 * sgd.PIECE_BYTES, peaks
+    assert peaks[1] < 0.5 * sgd.PIECE_BYTES, peaks
+
+
+def test_step_without_a_closure_returns_none():
+    (p,) = _params((2,))
+    optimizer = nn.optim.Adam([p])
+    _step(optimizer, [p])
+    p.grad = ag.Tensor(np.ones(2))
+    assert optimizer.step() is None
