@@ -59,7 +59,7 @@ def finish_leaves(
             grad = grad.astype(leaf.data.dtype)
         elif not _unshared(grad):
             grad = grad.copy()  # never hand out memory that anything else can see or change
-        leaf.grad = _grad_tensor(grad if leaf.grad is None else np.asarray(leaf.grad.data + grad))
+        leaf.grad = grad_tensor(grad if leaf.grad is None else np.asarray(leaf.grad.data + grad))
     if inputs is None:
         return None
     results = []
@@ -75,12 +75,13 @@ def finish_leaves(
         elif isinstance(grad, Tensor):
             results.append(grad)
         else:  # writable and not a view of anything the caller can see, as `.grad` is
-            results.append(_grad_tensor(np.array(grad) if not _unshared(grad) else np.asarray(grad)))
+            results.append(grad_tensor(np.array(grad) if not _unshared(grad) else np.asarray(grad)))
     return tuple(results)
 
 
-def _grad_tensor(grad: np.ndarray) -> Tensor:
-    """`Tensor(grad)` without the checks of the constructor: the engine made `grad`."""
+def grad_tensor(grad: np.ndarray) -> Tensor:
+    """`Tensor(grad)` without the checks of the constructor, for an array the engine (or a compiled
+    plan) made: a gradient, or a compiled loss."""
     tensor = _new_tensor(Tensor)
     tensor.data = grad
     tensor.requires_grad = False

@@ -22,12 +22,12 @@ from autograd.compiler.plan import Plan
 from autograd.compiler.trace import Trace, Tracing, same_trace
 from autograd.grad_mode import _DEFAULT as _DEFAULT_MODE
 from autograd.grad_mode import current_mode, open_blocks
+from autograd.leaf_grads import grad_tensor
 from autograd.tensor import Tensor
 
 __all__ = ["compile", "CompiledFunction"]
 
 _ndarray = np.ndarray
-_new_tensor = object.__new__
 CACHE_SIZE = 8  # plans kept per compiled function (least recently used dropped first)
 
 
@@ -51,14 +51,14 @@ class CompiledFunction:
         last = self._last  # the entry replayed last: checked without building and hashing a key
         if last is not None and last.matches(args, mode[0]) and last.guards_hold():
             self.counts["replays"] += 1
-            return _as_tensor(last.plan.run(args, backward))
+            return grad_tensor(last.plan.run(args, backward))
         key = _key(args, mode[0])
         entry = self._cache.get(key)
         if type(entry) is _Entry:
             if entry.guards_hold():
                 self.counts["replays"] += 1
                 self._last = entry if entry.matches is not None else None
-                return _as_tensor(entry.plan.run(args, backward))
+                return grad_tensor(entry.plan.run(args, backward))
             entry = self._last = None
             del self._cache[key]
         if key is None:
@@ -237,14 +237,6 @@ def _backward(out: Any, fn: Callable[..., Any]) -> None:
             f"ag.compile: {name} returned {type(out).__name__}; it must return the loss as a Tensor"
         )
     out.backward()
-
-
-def _as_tensor(array: np.ndarray) -> Tensor:
-    tensor = _new_tensor(Tensor)
-    tensor.data = array
-    tensor.requires_grad = False
-    tensor.grad_fn = None
-    return tensor
 
 
 def compile(fn: Callable[..., Any] | None = None, *, cache_size: int = CACHE_SIZE) -> Any:  # noqa: A001

@@ -21,6 +21,7 @@ from autograd.compiler import kernels
 from autograd.compiler.backward_pass import BackwardWriter
 from autograd.compiler.trace import NodeRecord, Sequence_, Slot, Trace
 from autograd.function import Function, _as_array
+from autograd.leaf_grads import grad_tensor
 from autograd.tensor import Tensor
 
 _ndarray = np.ndarray
@@ -285,11 +286,7 @@ def finish_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     elif getrefcount(grad) > _OWN_REFS or grad.base is not None or not grad.flags.writeable:
         grad = grad.copy()
     old = leaf.grad
-    tensor = _new_tensor(Tensor)
-    tensor.data = grad if old is None else old.data + grad
-    tensor.requires_grad = False
-    tensor.grad_fn = None
-    leaf.grad = tensor
+    leaf.grad = grad_tensor(grad if old is None else old.data + grad)
 
 
 def _calibrate() -> int:

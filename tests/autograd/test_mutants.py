@@ -1018,8 +1018,8 @@ def test_setitem_keeps_a_float32_gradient_float32():
     np.testing.assert_array_equal(grad.data, [0.0, 1.0, 1.0])
 
 
-def test_a_python_scalar_from_a_custom_backward_is_broadcast_and_a_tensor_under_create_graph():
-    received = []
+def _recording_identity(received: list) -> type:
+    """An identity Function whose backward appends the type of the gradient it gets to `received`."""
 
     class Record(ag.Function):
         @staticmethod
@@ -1030,6 +1030,13 @@ def test_a_python_scalar_from_a_custom_backward_is_broadcast_and_a_tensor_under_
         def backward(ctx, grad_output):
             received.append(type(grad_output))
             return grad_output
+
+    return Record
+
+
+def test_a_python_scalar_from_a_custom_backward_is_broadcast_and_a_tensor_under_create_graph():
+    received = []
+    Record = _recording_identity(received)
 
     class ScalarGrad(ag.Function):
         @staticmethod
@@ -1050,16 +1057,7 @@ def test_a_python_scalar_from_a_custom_backward_is_broadcast_and_a_tensor_under_
 
 def test_a_custom_backward_gets_a_0d_array_not_a_numpy_scalar_after_a_broadcast():
     received = []
-
-    class Record(ag.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 1.0
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            received.append(type(grad_output))
-            return grad_output
+    Record = _recording_identity(received)
 
     x = leaf(2.0)
     (Record.apply(x) * ag.Tensor(np.ones(3))).sum().backward()  # (3,) summed back to ()
