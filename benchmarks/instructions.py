@@ -1,4 +1,5 @@
-"""Instructions per step counted by valgrind: `python -m benchmarks.instructions [--cases W1/raw,W4/raw]`.
+"""Instructions per step counted by valgrind: `python -m benchmarks.instructions [--cases W1/raw,W4/raw]`
+(W3, not in the default list, takes a few minutes a case: --cases W3/compiled,W3-f32/compiled).
 
 A deterministic second view of speed, for a shared machine whose timings swing from run to run.
 Each figure is the difference between two fresh processes of one engine and case that run `few` and
@@ -23,7 +24,7 @@ from benchmarks.worker import ENGINE_MODULES
 from benchmarks.workloads import CASES, CHAIN_STEPS, FULL, chain_input, mlp_problem
 
 DEFAULT_CASES = ("W1/raw", "W1/nn", "W2/raw", "W2/nn", "W4/raw", "W1/compiled", "W2/compiled", "W4/compiled")
-STEPS = {"W1": (10, 40), "W2": (10, 40), "W4": (1, 3)}  # (few, many) steps of each workload
+STEPS = {"W1": (10, 40), "W2": (10, 40), "W3": (2, 5), "W3-f32": (2, 5), "W4": (1, 3)}  # (few, many) steps
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -82,7 +83,9 @@ def table(keys: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default=",".join(DEFAULT_CASES), help="comma-separated W1, W2 or W4 case keys")
+    parser.add_argument(
+        "--cases", default=",".join(DEFAULT_CASES), help="comma-separated W1-W4 case keys (W3 float32: W3-f32/compiled)"
+    )
     parser.add_argument("--run", nargs=3, metavar=("ENGINE", "CASE", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     keys = [key.strip() for key in args.cases.split(",") if key.strip()]
     unknown = [key for key in keys if key.split("/")[0] not in STEPS or key not in {case.key for case in CASES}]
     if unknown:
-        parser.error(f"--cases: {', '.join(unknown)} not countable; choose from W1, W2 and W4 case keys")
+        parser.error(f"--cases: {', '.join(unknown)} not countable; choose from the W1-W4 case keys")
     if shutil.which("valgrind") is None:
         parser.error("needs the valgrind program (apt-get install valgrind)")
     table(keys)

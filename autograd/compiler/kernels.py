@@ -32,6 +32,7 @@ NAMESPACE: dict[str, Any] = {
     "_subtract": np.subtract,
     "_negative": np.negative,
     "_greater": np.greater,
+    "_maximum": np.maximum,
 }
 
 Shape = tuple[int, ...]
@@ -209,21 +210,21 @@ def relu_forward(op: Op) -> list[str]:
     mask, x = f"m{op.out}", op.args[0]
     if op.backward:
         op.saved = [mask]
+    # The mask (only if backward runs) as eager's bool array, into a buffer where there is one.
     if op.buffer is None:
-        return [f"{mask} = {x} > 0", f"{op.out} = {x} * {mask}"]
-    # The mask as 1 and 0 in the output's dtype (where the op's bool mask is cast to each time it
-    # multiplies), made once; backward multiplies in the gradient's dtype, as g * bool_mask does.
-    masks = op.buffer()
-    return [
-        f"{mask} = _greater({x}, 0, {masks})",
-        f"{op.out} = _multiply({x}, {mask}, {op.buffer()})",
-    ]
+        lines = [f"{op.out} = _maximum({x}, 0)"]
+        masks = ""
+    else:
+        zero = _literal(op, 0.0, (0,)) if op.dtypes[0] is not None and op.dtypes[0].kind == "f" else "0"
+        lines = [f"{op.out} = _maximum({x}, {zero}, out={op.buffer()})"]  # np.maximum: out by keyword
+        masks = f", {op.buffer(np.dtype(bool))}"
+    if op.backward:
+        lines.insert(0, f"{mask} = _greater({x}, 0{masks})")
+    return lines
 
 
 def relu_backward(op: Op, g: str) -> Gradients:
-    if op.buffer is None:
-        return Gradients([], [f"{g} * m{op.out}"], [op.out_shape])
-    return Gradients([], [f"_multiply({g}, m{op.out}, dtype={g}.dtype)"], [op.out_shape])
+    return Gradients([], [f"{g} * m{op.out}"], [op.out_shape])
 
 
 # ------------------------------------------------------------------ reductions over everything

@@ -121,9 +121,8 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        mask = x > 0
-        ctx.saved_tensors = (mask,)
-        return x * mask
+        ctx.saved_tensors = (x > 0,)
+        return np.maximum(x, 0)  # not x * mask: -inf * 0 is NaN, and -1 * 0 is -0.0
 
     @staticmethod
     def backward(ctx, grad_output):
