@@ -56,11 +56,21 @@ class _Writer:
             "_no_graph": _no_graph,
             "_copy": np.copy,
         }
+        self._zeros: dict[tuple[Any, ...], str] = {}
 
     def name(self, prefix: str, value: Any) -> str:
         name = f"{prefix}{len(self.namespace)}"
         self.namespace[name] = value
         return name
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any) -> str:
+        """A read-only array of zeros, one per shape and dtype in the plan."""
+        key = (shape, np.dtype(dtype))
+        if key not in self._zeros:
+            zeros = np.zeros(shape, dtype)
+            zeros.flags.writeable = False
+            self._zeros[key] = self.name("zeros", zeros)
+        return self._zeros[key]
 
     def emit(self, line: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + line)
@@ -187,6 +197,7 @@ def _kernel_op(
         dtypes=dtypes,
         out_dtype=trace.slot_shapes[node.outputs[0]][1],
         constant=lambda value: w.name("k", value),
+        zeros=w.zeros,
     )
     probe = kernels.Op(**{**op.__dict__, "saved": []})
     if found[0](probe) is None:

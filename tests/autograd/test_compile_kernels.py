@@ -30,7 +30,7 @@ def source(step: Any) -> str:
 
 
 ACTIVATIONS = {"sigmoid": lambda t: t.sigmoid(), "tanh": lambda t: t.tanh(), "relu": lambda t: t.relu()}
-BUFFERED = {"sigmoid": "_subtract(k", "tanh": "_subtract(k", "relu": "_maximum(v"}  # the buffered variant's code
+BUFFERED = {"sigmoid": "_subtract(k", "tanh": "_subtract(k", "relu": ", zeros"}  # the buffered variant's code
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
