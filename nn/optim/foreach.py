@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 # (Adam, float64) for two or more parameters of at most 512 elements on average.
 MAX_MEAN_SIZE = 512
 
-# optimizer -> {id(group): FlatGroup}. Kept outside the optimizer: a copy or pickle of it would carry views
-# that are no longer views of the copied flat arrays; without this, a copy rebuilds its own.
+# optimizer -> {id(group): FlatGroup}. Kept outside the optimizer, so that a copy or pickle of one carries
+# no flat arrays: a copy's groups are other objects, so it makes its own layouts from its state anyway.
 _flat_groups: weakref.WeakKeyDictionary[Any, dict[int, FlatGroup]] = weakref.WeakKeyDictionary()
 
 

@@ -131,7 +131,10 @@ def count_updates(optimizer: Optimizer) -> list[int]:
     return sizes
 
 
-@pytest.fixture
+MAX_MEAN_SIZE = foreach.MAX_MEAN_SIZE
+
+
+@pytest.fixture(autouse=True)
 def large_groups_too(monkeypatch):
     """Let the (257, 257) parameter's group take the fast path too (it is above foreach.MAX_MEAN_SIZE)."""
     monkeypatch.setattr(foreach, "MAX_MEAN_SIZE", 10**6)
@@ -149,7 +152,7 @@ def run_both(cls, options, dtype, steps=7, **events):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("cls, first, second", CASES, ids=[f"{c.__name__}-{a}-{b}" for c, a, b in CASES])
-def test_foreach_equals_the_general_path(large_groups_too, cls, first, second, dtype):
+def test_foreach_equals_the_general_path(cls, first, second, dtype):
     """Step 1: a gradient of the other dtype in group 0 (that group goes by the general path, then is
     taken over again); step 2: group 0's lr halved; step 4: the middle parameter of group 1 has no
     gradient (its step count falls behind: that group goes on by the general path, or for SGD, which
@@ -159,7 +162,8 @@ def test_foreach_equals_the_general_path(large_groups_too, cls, first, second, d
 
 
 @pytest.mark.parametrize("cls", list(OPTIONS))
-def test_a_group_with_large_parameters_or_only_one_takes_the_general_path(cls):
+def test_a_group_with_large_parameters_or_only_one_takes_the_general_path(cls, monkeypatch):
+    monkeypatch.setattr(foreach, "MAX_MEAN_SIZE", MAX_MEAN_SIZE)
     shapes = [[(3,), (257, 257)], [(5,)], [(2,), (3, 1)]]
     options = [OPTIONS[cls][0]] * 3
     calls, results = {}, []
@@ -236,6 +240,9 @@ EDITS = {
     ],
     "a step count set by hand": lambda params, state: (
         [state[p].update(step=state[p]["step"] + 3) for p in params] if "step" in state[params[0]] else None
+    ),
+    "a state array of another dtype": lambda params, state: state[params[2]].update(
+        {key: value.astype(np.float64) for key, value in state[params[2]].items() if isinstance(value, np.ndarray)}
     ),
     "the state forgotten": lambda params, state: state.clear(),
 }
