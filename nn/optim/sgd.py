@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
+from nn.optim.foreach import step_flat
 from nn.optim.optimizer import Optimizer
 
 PIECE_BYTES = 1 << 19  # a larger parameter is updated in pieces of this size (see _subtract_in_pieces)
@@ -46,16 +47,19 @@ class SGD(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; `closure` re-evaluates the loss first."""
-        # A fast path beside `Optimizer.step` (pinned equal to it by tests/nn/test_optim.py::
-        # test_plain_sgd_fast_path_equals_the_general_path): a group without momentum or weight decay
-        # updates a parameter whose gradient is a Tensor of its shape and dtype with `update`'s
-        # arithmetic; anything else goes through the general path.
+        # Fast paths beside `Optimizer.step` (pinned equal to it by tests/nn/test_optim_fast_path.py::
+        # test_plain_sgd_fast_path_equals_the_general_path and tests/nn/test_optim_foreach.py::
+        # test_foreach_equals_the_general_path): a group without momentum or weight decay updates a
+        # parameter whose gradient is a Tensor of its shape and dtype with `update`'s arithmetic; a group
+        # with them runs `update` once on its flat arrays (`step_flat`) when it can; anything else goes
+        # through the general path.
         if closure is not None:
             return super().step(closure)
         state = self.state
         for group in self.param_groups:
             if group["momentum"] or group["weight_decay"]:
-                self.step_group(group)
+                if not step_flat(self, group):
+                    self.step_group(group)
                 continue
             lr = group["lr"]
             for p in group["params"]:
@@ -97,7 +101,8 @@ class SGD(Optimizer):
         if momentum:
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                buffer = state["momentum_buffer"] = grad.copy()
+                # an array even when the decayed gradient of a 0-d parameter is a NumPy scalar
+                buffer = state["momentum_buffer"] = np.asarray(grad).copy()
             else:
                 buffer *= momentum
                 buffer += (1 - group["dampening"]) * grad
