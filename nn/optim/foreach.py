@@ -17,6 +17,7 @@ from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from autograd import Tensor
 
@@ -38,10 +39,13 @@ class FlatGroup:
 
     def __init__(self, group: dict[str, Any], dtype: np.dtype) -> None:
         self.group, self.params, self.dtype = group, list(group["params"]), dtype
-        self.shapes = [p.data.shape for p in self.params]
+        self.arrays = [p.data for p in self.params]  # each step's must be these very arrays
+        self.shapes = [data.shape for data in self.arrays]
         sizes = [math.prod(shape) for shape in self.shapes]
         self.bounds = list(pairwise(accumulate(sizes, initial=0)))
-        self.worth_it = len(sizes) > 1 and sum(sizes) <= MAX_MEAN_SIZE * len(sizes)
+        # Parameters over shared memory are updated one after the other by the general path (the second
+        # update sees the first); updated apart here, the last copied back would win.
+        self.worth_it = len(sizes) > 1 and sum(sizes) <= MAX_MEAN_SIZE * len(sizes) and apart(self.arrays)
         size = sum(sizes) if self.worth_it else 0  # no copy of large parameters: they take the general path
         self.grad, self.param = np.empty(size, dtype), np.empty(size, dtype)
         self.param_views = self.views_of(self.param) if self.worth_it else []
@@ -60,10 +64,12 @@ class FlatGroup:
         if not self.worth_it or len(params) != len(self.params):
             return False
         dtype = self.dtype
-        rows = zip(params, self.params, self.shapes, self.param_views, self.grad_views)
-        for p, q, shape, param, grad in rows:
+        rows = zip(params, self.params, self.arrays, self.shapes, self.param_views, self.grad_views)
+        for p, q, array, shape, param, grad in rows:
             data, p_grad = p.data, p.grad
-            if p is not q or type(p_grad) is not Tensor or data.shape != shape or data.dtype != dtype:
+            if p is not q or data is not array or type(p_grad) is not Tensor or data.shape != shape:
+                return False
+            if data.dtype != dtype:
                 return False
             p_grad = p_grad.data
             if p_grad.shape != shape or p_grad.dtype != dtype:
@@ -163,3 +169,9 @@ def _qualifies(params: list[Tensor]) -> bool:
         type(p.grad) is Tensor and p.grad.shape == p.data.shape and p.grad.data.dtype == p.data.dtype == dtype
         for p in params
     )
+
+
+def apart(arrays: list[np.ndarray]) -> bool:
+    """Whether no two arrays can share memory: their byte ranges do not overlap (empty ones never do)."""
+    ranges = sorted(byte_bounds(array) for array in arrays if array.size)
+    return all(high <= low for (_, high), (low, _) in pairwise(ranges))

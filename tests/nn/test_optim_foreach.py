@@ -369,3 +369,25 @@ def test_the_general_path_steps_a_0d_parameter_as_a_1_element_one(cls, options):
         results.append([params[0].data.reshape(1), *(v for v in state.values() if isinstance(v, np.ndarray))])
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a.reshape(1), b.reshape(1), strict=True)
+
+
+@pytest.mark.parametrize("cls", list(OPTIONS))
+@pytest.mark.parametrize("share", ["same array", "overlapping views", "set later"])
+def test_parameters_sharing_memory_are_updated_one_after_the_other(cls, share):
+    """Two parameters over one array (ag.Tensor does not copy): the general path updates the memory twice,
+    one parameter after the other; so must the fast path, which would otherwise update each copy apart."""
+    results = []
+    for step in (fast_step, general_step):
+        params, optimizer = make(cls, OPTIONS[cls][:2], np.float64, shapes=[[(3,), (3,), (2,)], [(4,), (2, 2)]])
+        if share == "same array":
+            params[1].data = params[0].data
+        elif share == "overlapping views":
+            base = np.arange(4.0)
+            params[0].data, params[1].data = base[:3], base[1:]
+        schedule = gradients(params, 6)
+        train(step, params, optimizer, schedule[:2])
+        if share == "set later":
+            params[4].data = params[3].data.reshape(2, 2)
+        train(step, params, optimizer, schedule[2:])
+        results += [params, optimizer]
+    assert_same(*results)
