@@ -90,7 +90,8 @@ class SGD(Optimizer):
         size, piece = flat_param.size, scratch.size
         for start in range(0, size, piece):
             stop = min(start + piece, size)
-            flat_param[start:stop] -= np.multiply(lr, flat_grad[start:stop], out=scratch[: stop - start])
+            part = flat_param[start:stop]  # `flat_param[start:stop] -= ...` would copy it onto itself
+            part -= np.multiply(lr, flat_grad[start:stop], out=scratch[: stop - start])
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
