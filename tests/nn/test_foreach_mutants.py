@@ -3,7 +3,8 @@ against a mutant that tests/nn/test_optim_foreach.py let through (tests/MUTATION
 it (two or more parameters of at most MAX_MEAN_SIZE elements on average, both dtypes, parameters that
 are adjacent views of one buffer, again after load_state_dict), that the state arrays are updated in
 place from step to step as on the general path, that a large group keeps no flat copies, and that an
-empty group or a parameter array reinterpreted in place is handled as the general path handles it."""
+empty group, a parameter array reinterpreted in place or a read-only one (a bug this file found) is
+handled as the general path handles it."""
 
 from __future__ import annotations
 
@@ -237,3 +238,35 @@ def test_a_parameter_array_reinterpreted_in_place_is_refused_as_the_general_path
     assert errors[0] == errors[1]
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b, strict=True)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_read_only_parameter_is_refused_as_the_general_path_refuses_it(cls):
+    """The general path's in-place update raises at a read-only parameter, leaving the ones after it and
+    their state as they were; the fast path once advanced every state and wrote back the parameters up to
+    it (another error message, and numbers apart from the general path's once the flag was set back)."""
+    errors, results = [], []
+    for path in ("fast", "general"):
+        params = parameters([(3,), (2,), (4,)])
+        optimizer = cls(params, lr=0.01, **OPTIONS[cls])
+        for k in range(2):
+            set_gradients(params, seed=k)
+            step(optimizer, path)
+        params[1].data.flags.writeable = False
+        set_gradients(params, seed=2)
+        with pytest.raises(ValueError) as error:
+            step(optimizer, path)
+        errors.append(str(error.value))
+        params[1].data.flags.writeable = True
+        for k in range(3, 5):
+            set_gradients(params, seed=k)
+            step(optimizer, path)
+        results.append((params, optimizer))
+    assert errors[0] == errors[1] == "output array is read-only"
+    (fast, fast_optimizer), (general, general_optimizer) = results
+    for p, q in zip(fast, general, strict=True):
+        np.testing.assert_array_equal(p.data, q.data, strict=True)
+        a, b = fast_optimizer.state[p], general_optimizer.state[q]
+        assert list(a) == list(b)
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key], strict=True)
