@@ -204,14 +204,17 @@ class Optimizer:
                 )
             restored = {}
             for key, value in saved.items():
-                if isinstance(value, np.ndarray) and value.ndim:
-                    if value.shape != p.shape:
+                if isinstance(value, np.ndarray):
+                    if value.ndim and value.shape != p.shape:
                         raise ValueError(
                             f"{name}.load_state_dict: state {key!r} of parameter {index} has shape "
                             f"{value.shape}, "
                             f"the parameter has shape {p.shape}"
                         )
-                    value = np.array(value, dtype=p.dtype, copy=True)
+                    # a copy (updates must not reach the caller's arrays), in the parameter's dtype but for
+                    # a step saved as a 0-d integer array (a JSON round trip)
+                    cast = value.ndim or value.dtype.kind == "f"
+                    value = np.array(value, dtype=p.dtype if cast else None, copy=True)
                 restored[key] = value
             new_state[p] = restored
         self.param_groups = new_groups
