@@ -1,6 +1,7 @@
 """`Optimizer.load_state_dict` of a 0-d parameter's state: the state arrays are copied and in the
 parameter's dtype, as they are for parameters of any other shape (a 0-d array was once taken as it
-was: the loaded optimizer updated the caller's state dict in place and kept float64 state for float32)."""
+was: the loaded optimizer updated the caller's state dict in place and kept float64 state for float32);
+and a step saved as a NumPy integer is loaded as an int (it once kept the fast path off for good)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn
 from nn import optim
 
 OPTIONS = {
@@ -71,11 +73,26 @@ def test_a_0d_parameter_s_state_is_loaded_in_the_parameter_s_dtype(cls):
         np.testing.assert_array_equal(p.data, q.data, strict=True)
 
 
-def test_a_step_saved_as_a_0d_integer_array_stays_an_integer():
-    """A JSON round trip turns the step into a 0-d integer array: it is not cast to the parameter's dtype."""
-    _, optimizer = stepped(optim.Adam, np.float32, 2)
+def test_a_step_saved_as_a_numpy_integer_is_loaded_as_an_int_and_the_lab_network_takes_the_fast_path():
+    """A JSON round trip (or np.load) turns the step into a 0-d integer array: it is loaded as the int that
+    `update` makes, not cast to the parameter's dtype, and the fast path goes on (it takes int steps)."""
+    nn.manual_seed(0)
+    params = list(nn.MLP([2, 4, 4, 1]).parameters())
+    optimizer = optim.Adam(params, lr=0.01)
+    for k in range(3):
+        for p in params:
+            p.grad = ag.Tensor(np.full(p.shape, 0.5 + k))
+        optimizer.step()
     saved = optimizer.state_dict()
     saved["state"] = {i: {k: np.array(v) for k, v in s.items()} for i, s in saved["state"].items()}
-    _, loaded = stepped(optim.Adam, np.float32, 1, saved)
-    for state in loaded.state.values():
-        assert state["step"].dtype.kind == "i" and state["step"] == 3
+    saved["state"][0]["step"] = np.int64(3)
+    optimizer = optim.Adam(params, lr=0.01)
+    optimizer.load_state_dict(saved)
+    assert all(type(state["step"]) is int and state["step"] == 3 for state in optimizer.state.values())
+    sizes, update = [], optimizer.update
+    optimizer.update = lambda param, *rest: (sizes.append(param.size), update(param, *rest))
+    for p in params:
+        p.grad = ag.Tensor(np.ones(p.shape))
+    optimizer.step()
+    assert sizes == [37]
+    assert all(state["step"] == 4 for state in optimizer.state.values())
