@@ -96,3 +96,19 @@ def test_a_step_saved_as_a_numpy_integer_is_loaded_as_an_int_and_the_lab_network
     optimizer.step()
     assert sizes == [37]
     assert all(state["step"] == 4 for state in optimizer.state.values())
+
+
+def test_a_state_array_of_integers_with_axes_is_cast_to_the_parameter_s_dtype():
+    """Only a 0-d integer is a step; a momentum buffer written as integers (by hand, or by a tool that
+    writes 1.0 as 1) is an array in the parameter's dtype."""
+    p = ag.Tensor(np.zeros((1, 2), np.float32), requires_grad=True)
+    optimizer = optim.SGD([p], lr=0.5, momentum=0.5)
+    optimizer.load_state_dict(
+        {"state": {0: {"momentum_buffer": np.array([[2, 4]])}}, "param_groups": optimizer.state_dict()["param_groups"]}
+    )
+    buffer = optimizer.state[p]["momentum_buffer"]
+    assert type(buffer) is np.ndarray and buffer.dtype == np.float32
+    np.testing.assert_array_equal(buffer, [[2.0, 4.0]])
+    p.grad = ag.Tensor(np.ones((1, 2), np.float32))
+    optimizer.step()
+    np.testing.assert_array_equal(p.data, np.array([[-1.0, -1.5]], np.float32), strict=True)
