@@ -60,7 +60,8 @@ class FlatGroup:
 
     def gather(self, params: list[Tensor]) -> bool:
         """Copy the parameters and their gradients into the flat arrays; False if they are not the
-        parameters, shapes and dtype of this layout, or a gradient is not a Tensor of its parameter's."""
+        parameters, shapes and dtype of this layout, one is read-only, or a gradient is not a Tensor of
+        its parameter's."""
         if not self.worth_it or len(params) != len(self.params):
             return False
         dtype = self.dtype
@@ -69,7 +70,7 @@ class FlatGroup:
             data, p_grad = p.data, p.grad
             if p is not q or data is not array or type(p_grad) is not Tensor or data.shape != shape:
                 return False
-            if data.dtype != dtype:
+            if data.dtype != dtype or not data.flags.writeable:  # the general path raises at a read-only one
                 return False
             p_grad = p_grad.data
             if p_grad.shape != shape or p_grad.dtype != dtype:

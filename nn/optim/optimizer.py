@@ -204,13 +204,20 @@ class Optimizer:
                 )
             restored = {}
             for key, value in saved.items():
-                if isinstance(value, np.ndarray) and value.ndim:
-                    if value.shape != p.shape:
+                if (
+                    isinstance(value, np.ndarray | np.integer)
+                    and value.dtype.kind in "iu"
+                    and not np.ndim(value)
+                ):
+                    value = int(value)  # a step, as `update` makes it, from a JSON round trip or np.load
+                elif isinstance(value, np.ndarray):
+                    if value.ndim and value.shape != p.shape:
                         raise ValueError(
                             f"{name}.load_state_dict: state {key!r} of parameter {index} has shape "
                             f"{value.shape}, "
                             f"the parameter has shape {p.shape}"
                         )
+                    # a copy (updates must not reach the caller's arrays), in the parameter's dtype
                     value = np.array(value, dtype=p.dtype, copy=True)
                 restored[key] = value
             new_state[p] = restored
