@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.foreach import step_flat
+from nn.optim.foreach import FlatStep
 from nn.optim.optimizer import Optimizer
 
 
-class Adagrad(Optimizer):
+class Adagrad(FlatStep, Optimizer):
     """PyTorch's Adagrad: clr = lr / (1 + (t-1)*lr_decay); g += wd*p; sum += g²;
     p -= clr * g / (√sum + eps)."""
 
@@ -27,13 +27,6 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
     ) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps))
-
-    def step_group(self, group: dict[str, Any]) -> None:
-        """`step` for the parameters of one group: `update` once on them all when `step_flat` can."""
-        # An optimisation of the general path, `Optimizer.step_group` (`update` per parameter), pinned equal
-        # to it by tests/nn/test_optim_foreach.py::test_foreach_equals_the_general_path.
-        if not step_flat(self, group):
-            super().step_group(group)
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.foreach import step_flat
+from nn.optim.foreach import FlatStep
 from nn.optim.optimizer import Optimizer
 
 
-class Adam(Optimizer):
+class Adam(FlatStep, Optimizer):
     """PyTorch's Adam: g += wd*p; m = β1*m + (1-β1)*g; v = β2*v + (1-β2)*g²;
     p -= lr * m̂ / (√v̂ + eps) with the bias-corrected m̂ = m/(1-β1ᵗ), v̂ = v/(1-β2ᵗ)."""
 
@@ -36,13 +36,6 @@ class Adam(Optimizer):
         self.require(len(betas) == 2, f"betas must be a pair (beta1, beta2), got {betas!r}")
         for i, beta in enumerate(betas):
             self.require(0 <= beta < 1, f"invalid beta{i + 1}={beta!r} in betas; expected 0 <= beta < 1")
-
-    def step_group(self, group: dict[str, Any]) -> None:
-        """`step` for the parameters of one group: `update` once on them all when `step_flat` can."""
-        # An optimisation of the general path, `Optimizer.step_group` (`update` per parameter), pinned equal
-        # to it by tests/nn/test_optim_foreach.py::test_foreach_equals_the_general_path.
-        if not step_flat(self, group):
-            super().step_group(group)
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

@@ -129,6 +129,17 @@ class FlatGroup:
                     state[key] = views[key] = view
 
 
+class FlatStep:
+    """Mixin for an optimizer whose `update` is elementwise: `step_group` runs it once on the group's
+    flat arrays when `step_flat` can, else the general path, `Optimizer.step_group` (`update` per
+    parameter). An optimisation of that path, pinned equal to it by
+    tests/nn/test_optim_foreach.py::test_foreach_equals_the_general_path."""
+
+    def step_group(self, group: dict[str, Any]) -> None:
+        if not step_flat(self, group):  # type: ignore[arg-type]
+            super().step_group(group)  # type: ignore[misc]
+
+
 def step_flat(optimizer: Optimizer, group: dict[str, Any]) -> bool:
     """`optimizer.update` once on the group's concatenated parameters, gradients and state, when every
     parameter has a gradient Tensor of its shape and dtype and all share one dtype; else False (nothing

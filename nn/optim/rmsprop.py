@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.foreach import step_flat
+from nn.optim.foreach import FlatStep
 from nn.optim.optimizer import Optimizer
 
 
-class RMSprop(Optimizer):
+class RMSprop(FlatStep, Optimizer):
     """PyTorch's RMSprop: g += wd*p; v = alpha*v + (1-alpha)*g²; with momentum
     b = momentum*b + g/(√v + eps) and p -= lr*b, else p -= lr * g/(√v + eps)."""
 
@@ -29,13 +29,6 @@ class RMSprop(Optimizer):
     ) -> None:
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
         super().__init__(params, defaults)
-
-    def step_group(self, group: dict[str, Any]) -> None:
-        """`step` for the parameters of one group: `update` once on them all when `step_flat` can."""
-        # An optimisation of the general path, `Optimizer.step_group` (`update` per parameter), pinned equal
-        # to it by tests/nn/test_optim_foreach.py::test_foreach_equals_the_general_path.
-        if not step_flat(self, group):
-            super().step_group(group)
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
