@@ -248,6 +248,13 @@ def decode_edge(edge: Any) -> tuple[Any, int | None] | None:
     return edge if len(edge) == 2 else (edge[0], None)
 
 
+def named_error(error: Exception) -> Exception:
+    """Mark an error that a `forward` raises as naming its op and shapes already: `apply` passes it
+    on as it is (a compiled replay, which calls `forward` directly, raises the same message)."""
+    error._npgrad_named = True  # type: ignore[attr-defined]
+    return error
+
+
 def _named_error(cls: type[Function], error: Exception, arrays: Any) -> Exception:
     """A shape error from `forward`, re-raised naming the op and its input shapes."""
     if getattr(error, "_npgrad_named", False):

@@ -16,8 +16,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        out = shifted / np.sum(shifted, axis=axis, keepdims=True)
+        shifted = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+        out = shifted / np.add.reduce(shifted, axis=axis, keepdims=True)
         ctx.saved_tensors = (out,)
         ctx.axis = axis
         return out
@@ -35,8 +35,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        out = log_softmax_array(x, axis)
         ctx.saved_tensors = (out,)
         ctx.axis = axis
         return out
@@ -45,6 +44,13 @@ class LogSoftmax(Function):
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
         return grad_output - np.exp(out) * grad_output.sum(axis=ctx.axis, keepdims=True), None
+
+
+def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    """log softmax of an array: x shifted by its max, minus the log of the sum of exponentials.
+    The reductions are the ufuncs' own (np.max and np.sum call them, through a costly wrapper)."""
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x: Any, axis: int = -1) -> Any:

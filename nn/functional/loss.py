@@ -6,7 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Function, Tensor, log_softmax
+from autograd import Function, Tensor
+from autograd.function import named_error
+from autograd.ops.indexing import ScatterAdd
+from autograd.ops.softmax import LogSoftmax, log_softmax_array
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -108,6 +111,36 @@ def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = 
     return _reduce(BinaryCrossEntropyWithLogits.apply(logits, target), reduction)
 
 
+class CrossEntropy(Function):
+    """Softmax cross entropy of each row of logits (N, C) against its class index t_i,
+    -log_softmax(x)[i, t_i]: one op, so that its gradient uses that each row picks one class.
+    The class indices are checked here, on every call, so that a compiled replay checks them too."""
+
+    __slots__ = ("picks",)
+
+    @staticmethod
+    def forward(ctx, logits, target):
+        n, c = logits.shape
+        if n and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= c):
+            message = f"class indices must be in [0, {c - 1}] for logits of shape {(n, c)}"
+            raise named_error(ValueError(f"cross_entropy: {message}, got [{target.min()}, {target.max()}]"))
+        log_probabilities = log_softmax_array(logits, axis=1)
+        ctx.saved_tensors = (logits, log_probabilities)
+        ctx.picks = np.arange(n) * c + target  # where each row's class is in the flattened (N, C)
+        return -log_probabilities.reshape(-1)[ctx.picks]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        logits, log_probabilities = ctx.saved_tensors
+        if isinstance(logits, Tensor):  # create_graph: log_softmax as a recorded op, for higher derivatives
+            log_probabilities = LogSoftmax.call(logits, 1)
+        n, c = np.shape(logits)
+        grad_picked = -grad_output  # d loss_i / d log_softmax(x)[i, t_i]
+        one_per_row = ScatterAdd.call(grad_picked, (n * c,), ctx.picks, True).reshape(n, c)
+        # log_softmax's backward, g - softmax(x) * g.sum(axis=1): each row of g sums to its one value
+        return one_per_row - np.exp(log_probabilities) * grad_picked.reshape(n, 1), None
+
+
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross entropy of logits (N, C) against integer class indices (N,)."""
     classes = np.asarray(target)
@@ -124,12 +157,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
         raise ValueError(
             f"cross_entropy: target shape {classes.shape} does not fit input shape {(n, c)}; expected ({n},)"
         )
-    if n and (classes.min() < 0 or classes.max() >= c):
-        raise ValueError(
-            f"cross_entropy: class indices must be in [0, {c - 1}], got [{classes.min()}, {classes.max()}]"
-        )
-    log_probabilities = log_softmax(logits, axis=1)
-    return _reduce(-log_probabilities[np.arange(n), classes], reduction)
+    return _reduce(CrossEntropy.apply(logits, classes), reduction)
 
 
 __all__ = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy"]

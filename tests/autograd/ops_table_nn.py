@@ -22,7 +22,7 @@ import autograd as ag
 from nn.functional.activation import LeakyReLU
 from nn.functional.conv import Col2Im, Im2Col, MaxPool2d
 from nn.functional.linear import Linear
-from nn.functional.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
+from nn.functional.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 
 Case = tuple[Callable[..., Any], list[Any], Callable[..., Any]]  # (fn, inputs, NumPy reference)
 Geometry = tuple[tuple[int, int, int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
@@ -79,6 +79,24 @@ def bce_with_logits_reference(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     """BCE of sigmoid(x), straight from the definition (|x| <= 4: nothing saturates)."""
     p = 1.0 / (1.0 + np.exp(-x))
     return -(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+
+def cross_entropy_case(data: st.DataObject) -> Case:
+    """Logits (N, C) against class indices, each class picked by some rows or none."""
+    rng = rng_from(data)
+    n, c = data.draw(st.integers(1, 4), label="N"), data.draw(st.integers(1, 4), label="C")
+    target = rng.integers(0, c, n)
+    return (
+        lambda x: CrossEntropy.apply(x, target),
+        [leaf(rng.uniform(-3, 3, (n, c)))],
+        lambda x: cross_entropy_reference(x, target),
+    )
+
+
+def cross_entropy_reference(x: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """-log(softmax(x))[i, t_i], straight from the definition (|x| <= 3: nothing overflows)."""
+    probabilities = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    return -np.log(probabilities[np.arange(len(x)), target])
 
 
 def conv_geometry(data: st.DataObject) -> Geometry:
@@ -160,6 +178,7 @@ NN_OPS: dict[type[ag.Function], Callable[[st.DataObject], Case]] = {
     LeakyReLU: leaky_relu_case,
     BinaryCrossEntropy: bce_case,
     BinaryCrossEntropyWithLogits: bce_with_logits_case,
+    CrossEntropy: cross_entropy_case,
     Im2Col: im2col_case,
     Col2Im: col2im_case,
     MaxPool2d: max_pool_case,

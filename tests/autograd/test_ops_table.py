@@ -165,9 +165,11 @@ def getitem_case(data: st.DataObject) -> Case:
 
 
 def scatter_add_case(data: st.DataObject) -> Case:
+    """Repeats accumulate; or, with `distinct` (an index that selects no element twice), assignment."""
     rng = rng_from(data)
     shape_out = data.draw(NONEMPTY_SHAPES, label="shape")
-    index = index_for(data, rng, shape_out, unique=False)
+    distinct = data.draw(st.booleans(), label="distinct")
+    index = index_for(data, rng, shape_out, unique=distinct)
     values = leaf(uniform(rng, np.zeros(shape_out)[index].shape))
 
     def ref(values: np.ndarray) -> np.ndarray:
@@ -175,7 +177,7 @@ def scatter_add_case(data: st.DataObject) -> Case:
         np.add.at(out, index, values)
         return out
 
-    return lambda v: indexing.ScatterAdd.apply(v, shape_out, index), [values], ref
+    return lambda v: indexing.ScatterAdd.apply(v, shape_out, index, distinct), [values], ref
 
 
 def setitem_case(data: st.DataObject) -> Case:
