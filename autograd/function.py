@@ -248,6 +248,14 @@ def decode_edge(edge: Any) -> tuple[Any, int | None] | None:
     return edge if len(edge) == 2 else (edge[0], None)
 
 
+def named_error(error: Exception) -> Exception:
+    """Mark an error that a forward raises with a message already naming the op and the values
+    found: `apply` re-raises it as it is, so eager calls and compiled replays (which call forward
+    directly) raise the same message."""
+    error._npgrad_named = True  # type: ignore[attr-defined]
+    return error
+
+
 def _named_error(cls: type[Function], error: Exception, arrays: Any) -> Exception:
     """A shape error from `forward`, re-raised naming the op and its input shapes."""
     if getattr(error, "_npgrad_named", False):
