@@ -134,3 +134,13 @@ def test_np_asarray_of_a_tensor_while_tracing_falls_back_with_one_warning() -> N
         eager.backward()
         np.testing.assert_array_equal(value, eager.data, strict=True)
         np.testing.assert_array_equal(grad, weight.grad.data, strict=True)
+
+
+def test_zeros_like_and_ones_like_of_a_tensor_still_compile() -> None:
+    """They read only a shape and dtype: the library's own calls must not count as value reads."""
+    weight = _leaf([1.5, -0.5])
+    step = ag.compile(lambda x: (x * weight + ag.zeros_like(x) + ag.ones_like(weight)).sum())
+    for k in range(4):
+        out = step(ag.Tensor(np.array([1.0, 2.0]) + k))
+        assert out.data == 1.5 * (1 + k) - 0.5 * (2 + k) + 2.0
+    assert step.counts == {"traces": 2, "replays": 2, "eager": 0}
