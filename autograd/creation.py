@@ -29,14 +29,19 @@ def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> T
     return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
 
+def _array(x: Any) -> np.ndarray:
+    """x's array; a Tensor's `.data`, not np.asarray(t), which a compiled trace counts as a value read."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A Tensor of zeros with x's shape (and dtype, unless `dtype` is given)."""
-    return Tensor(np.zeros_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.zeros_like(_array(x), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A Tensor of ones with x's shape (and dtype, unless `dtype` is given)."""
-    return Tensor(np.ones_like(np.asarray(x), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.ones_like(_array(x), dtype=dtype), requires_grad=requires_grad)
 
 
 def randn(

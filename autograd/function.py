@@ -249,8 +249,9 @@ def decode_edge(edge: Any) -> tuple[Any, int | None] | None:
 
 
 def named_error(error: Exception) -> Exception:
-    """Mark an error that a `forward` raises as naming its op and shapes already: `apply` passes it
-    on as it is (a compiled replay, which calls `forward` directly, raises the same message)."""
+    """Mark an error that a forward raises with a message already naming the op and the values
+    found: `apply` re-raises it as it is, so eager calls and compiled replays (which call forward
+    directly) raise the same message."""
     error._npgrad_named = True  # type: ignore[attr-defined]
     return error
 

@@ -3,8 +3,9 @@
 While a trace runs, every `Function` subclass's `forward` is wrapped (and unwrapped afterwards, so the
 per-op hot path never pays for it): a top-level forward reports its arrays, which are mapped by identity
 to slots (an argument of the call, a leaf tensor read from the closure, the output of an earlier op) or
-else kept as constants. Tensor methods that read values (`.item()`, `bool(t)`, ...) and what the replay
-cannot reproduce (hooks, backward inside the function, in-place ops) mark the trace as unusable.
+else kept as constants. Tensor methods that read values (`.item()`, `bool(t)`, `np.asarray(t)`, ...) and
+what the replay cannot reproduce (hooks, backward inside the function, in-place ops) mark the trace as
+unusable.
 """
 
 from __future__ import annotations
@@ -237,7 +238,13 @@ def _same_sources(first: list[Any], second: list[Any]) -> bool:
 
 
 # ---------------------------------------------------------------------------------- while tracing
-_VALUE_READS = ("item", "__bool__", "__float__", "__int__", "numpy", "tolist")
+_VALUE_READS = ("item", "__bool__", "__float__", "__int__", "numpy", "tolist", "__array__")
+_SPELLINGS = {  # how the warning names a read; the others are methods: `.item()`, ...
+    "__bool__": "bool(t)",
+    "__float__": "float(t)",
+    "__int__": "int(t)",
+    "__array__": "np.asarray(t)",
+}
 _UNSUPPORTED = {
     "register_hook": "register_hook() inside the function (hooks are not replayed)",
     "retain_grad": "retain_grad() inside the function (not replayed)",
@@ -318,7 +325,7 @@ def _not_convertible(value: Any) -> bool:
 
 
 def _value_read(trace: Trace, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-    spelling = {"__bool__": "bool(t)", "__float__": "float(t)", "__int__": "int(t)"}.get(name, f".{name}()")
+    spelling = _SPELLINGS.get(name, f".{name}()")
 
     def read(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         trace.fail(f"the function reads a tensor's value with {spelling}, so its graph may depend on values")

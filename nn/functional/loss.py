@@ -53,6 +53,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, p, t):
+        _check_probabilities(p)  # here, not in binary_cross_entropy: a compiled replay runs it too
         ctx.saved_tensors = (p, t)
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
@@ -72,16 +73,22 @@ class BinaryCrossEntropy(Function):
         return grad_p, grad_t
 
 
+def _check_probabilities(p: Any) -> None:
+    """BCE's input must hold probabilities: values outside [0, 1] (or NaN) raise ValueError."""
+    probabilities = np.asarray(p)
+    if probabilities.size and not (probabilities.min() >= 0.0 and probabilities.max() <= 1.0):
+        raise named_error(
+            ValueError(
+                f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+                f"[{probabilities.min()}, {probabilities.max()}]; for raw scores use "
+                "binary_cross_entropy_with_logits"
+            )
+        )
+
+
 def binary_cross_entropy(prediction: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Cross entropy of probabilities `prediction` in [0, 1] against targets in [0, 1]."""
     _check("binary_cross_entropy", prediction, target, reduction)
-    probabilities = np.asarray(prediction)
-    if probabilities.size and not (probabilities.min() >= 0.0 and probabilities.max() <= 1.0):
-        raise ValueError(
-            f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
-            f"[{probabilities.min()}, {probabilities.max()}]; for raw scores use "
-            "binary_cross_entropy_with_logits"
-        )
     return _reduce(BinaryCrossEntropy.apply(prediction, target), reduction)
 
 

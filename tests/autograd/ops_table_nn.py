@@ -5,7 +5,7 @@ the inputs' arrays (the format: /work/wt/OPTABLE_FORMAT.md). A plain module (no 
 kept apart so that the table file stays readable. Inputs are float64, small (images up to
 (2, 2, 5, 5), kernels up to 3, strides 1-2, padding 0-1), away from kinks (leaky relu at 0,
 tied maxima of a pooling window) and from the edges of BCE's domain (probabilities in
-[0.05, 0.95]). Self-contained: the test file imports it, so it cannot import the test file's
+[0.05, 0.75]). Self-contained: the test file imports it, so it cannot import the test file's
 helpers back.
 """
 
@@ -61,10 +61,11 @@ def leaky_relu_case(data: st.DataObject) -> Case:
 
 
 def bce_case(data: st.DataObject) -> Case:
-    """Probabilities in [0.05, 0.95] against soft targets in [0, 1], shapes that broadcast."""
+    """Probabilities in [0.05, 0.75] against soft targets in [0, 1], shapes that broadcast; at most
+    0.75, as test_compile scales the inputs by up to 1.3 and BCE's forward rejects p > 1."""
     rng = rng_from(data)
     (shape_p, shape_t), _ = data.draw(PAIRS, label="shapes")
-    p, t = leaf(rng.uniform(0.05, 0.95, shape_p)), leaf(rng.uniform(0.0, 1.0, shape_t))
+    p, t = leaf(rng.uniform(0.05, 0.75, shape_p)), leaf(rng.uniform(0.0, 1.0, shape_t))
     return BinaryCrossEntropy.apply, [p, t], lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 

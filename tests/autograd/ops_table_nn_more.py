@@ -2,8 +2,8 @@
 (rows as test_ops_table.py describes them: fn, inputs and a plain-NumPy forward; it imports
 `NN_MORE_OPS`).
 
-Only `Softplus` is its own op; dropout, batch_norm, avg_pool2d, silu and embedding are made of
-engine ops that have rows already, and are checked as layers in tests/nn/test_layers_more.py.
+`Softplus` and `EmbeddingLookup` are their own ops; dropout, batch_norm, avg_pool2d and silu are
+made of engine ops that have rows already, and are checked as layers in tests/nn/test_layers_more.py.
 A plain, self-contained module: the test file imports it, so it cannot import the test's helpers.
 """
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import autograd as ag
+from nn.functional.lookup import EmbeddingLookup
 from nn.functional.smooth_activation import Softplus
 
 Case = tuple[Callable[..., Any], list[Any], Callable[..., Any]]  # (fn, inputs, NumPy reference)
@@ -38,6 +39,16 @@ def softplus_case(data: st.DataObject) -> Case:
     return lambda x: Softplus.apply(x, beta, threshold), [ag.Tensor(x, requires_grad=True)], reference
 
 
+def embedding_lookup_case(data: st.DataObject) -> Case:
+    """Indices of shape () to (2, 3) that repeat rows (more picks than rows), so gradients add up."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    rows, dim = data.draw(st.integers(1, 3), label="rows"), data.draw(st.integers(1, 3), label="dim")
+    index = rng.integers(0, rows, data.draw(array_shapes(min_dims=0, max_dims=2, max_side=3), label="index"))
+    weight = ag.Tensor(rng.uniform(-2.0, 2.0, (rows, dim)), requires_grad=True)
+    return lambda weight: EmbeddingLookup.apply(weight, index), [weight], lambda weight: weight[index]
+
+
 NN_MORE_OPS: dict[type[ag.Function], Callable[[st.DataObject], Case]] = {
     Softplus: softplus_case,
+    EmbeddingLookup: embedding_lookup_case,
 }
