@@ -246,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     require_writable_folder(parser, args.out)
+    args.out.mkdir(exist_ok=True)  # its parent exists now; the figures are written after training
     log = (lambda message: None) if args.quiet else print
     histories, models = {}, {}
     for name in args.models:

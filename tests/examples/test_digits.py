@@ -18,7 +18,7 @@ pytest.importorskip("sklearn")
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("digits")
+    out = tmp_path_factory.mktemp("digits") / "runs" / "digits"  # a folder that does not exist yet, as runs/digits
     assert digits.main(["--epochs", "2", "--quiet", "--out", str(out)]) == 0
     return out
 
