@@ -7,6 +7,7 @@ graph; the package's `__init__` calls `bind_tensor_methods()` once, after every 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from types import FunctionType
 from typing import Any
@@ -18,7 +19,9 @@ from autograd.hooks import register_tensor_hook
 from autograd.inplace import apply_inplace, buffer_version
 from autograd.keyword_spelling import axis_keywords
 from autograd.numpy_interop import numpy_function, numpy_ufunc
+from autograd.ops import constant
 from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Reciprocal, Sub
+from autograd.ops.constant import NoGrad
 from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh
 from autograd.ops.indexing import GetItem, SetItem, as_index
 from autograd.ops.linalg import MatMul
@@ -218,6 +221,43 @@ class TensorOpMethods:
             return apply_inplace(self, SetItem, 0.0, Ellipsis)
         except RuntimeError as error:
             raise RuntimeError(f"zero_: {error}") from None
+
+    # ---------------------------------------------------------------- results without a gradient
+    # Constants eagerly (no grad_fn, never requiring grad), but ops that `ag.compile` replays: a mask
+    # is recomputed from the current values (autograd/ops/constant.py).
+    def __lt__(self: Tensor, other: Any) -> Tensor:
+        """self < other: a bool Tensor that never requires grad."""
+        return NoGrad.apply(operator.lt, self.data, other.data if isinstance(other, Tensor) else other)
+
+    def __le__(self: Tensor, other: Any) -> Tensor:
+        """self <= other: a bool Tensor that never requires grad."""
+        return NoGrad.apply(operator.le, self.data, other.data if isinstance(other, Tensor) else other)
+
+    def __gt__(self: Tensor, other: Any) -> Tensor:
+        """self > other: a bool Tensor that never requires grad."""
+        return NoGrad.apply(operator.gt, self.data, other.data if isinstance(other, Tensor) else other)
+
+    def __ge__(self: Tensor, other: Any) -> Tensor:
+        """self >= other: a bool Tensor that never requires grad."""
+        return NoGrad.apply(operator.ge, self.data, other.data if isinstance(other, Tensor) else other)
+
+    def __eq__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        """self == other, elementwise: a bool Tensor that never requires grad."""
+        return NoGrad.apply(operator.eq, self.data, other.data if isinstance(other, Tensor) else other)
+
+    def __ne__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+        """self != other, elementwise: a bool Tensor that never requires grad."""
+        return NoGrad.apply(operator.ne, self.data, other.data if isinstance(other, Tensor) else other)
+
+    @axis_keywords
+    def argmax(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest entry (of the flattened tensor, or along `axis`): integers, no grad."""
+        return NoGrad.apply(constant.argmax, self.data, axis, keepdims)
+
+    @axis_keywords
+    def argmin(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the smallest entry (of the flattened tensor, or along `axis`): integers, no grad."""
+        return NoGrad.apply(constant.argmin, self.data, axis, keepdims)
 
     # ---------------------------------------------------------------- NumPy protocol
     def __array_ufunc__(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:

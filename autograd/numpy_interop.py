@@ -11,6 +11,7 @@ import numpy as np
 
 from autograd.ops import arithmetic, elementwise, linalg, reduction
 from autograd.ops import shape as shape_ops
+from autograd.ops.constant import untracked
 from autograd.tensor import Tensor
 
 _DIFFERENTIABLE_UFUNCS: dict[np.ufunc, Any] = {
@@ -32,7 +33,7 @@ _DIFFERENTIABLE_UFUNCS: dict[np.ufunc, Any] = {
     np.matmul: linalg.MatMul,
 }
 
-# Piecewise-constant or boolean results: computed on the data, never requiring grad.
+# Piecewise-constant or boolean results: constants that never require grad, replayed by ag.compile.
 _CONSTANT_UFUNCS = {
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.sign, np.floor, np.ceil, np.rint, np.trunc, np.isfinite, np.isnan, np.isinf,
@@ -61,7 +62,7 @@ def numpy_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
     if ufunc is np.positive:
         return inputs[0]
     if ufunc in _CONSTANT_UFUNCS:
-        return Tensor(ufunc(*(_data(i) for i in inputs)))
+        return untracked(ufunc, *inputs)
     return NotImplemented
 
 

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd.keyword_spelling import axis_keywords
-
 _FLOAT64 = np.dtype(np.float64)
 
 
@@ -241,47 +239,21 @@ class Tensor:
         def astype(self, dtype: Any) -> Tensor: ...
         def copy(self) -> Tensor: ...
         def zero_(self) -> Tensor: ...
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor: ...
+        def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor: ...
 
     def __pos__(self) -> Tensor:
         """+self: self itself."""
         return self
 
-    # Comparisons are constants: bool tensors that never require grad.
-    def __lt__(self, other: Any) -> Tensor:
-        """self < other: a bool Tensor that never requires grad."""
-        return Tensor(self.data < _data(other))
-
-    def __le__(self, other: Any) -> Tensor:
-        """self <= other: a bool Tensor that never requires grad."""
-        return Tensor(self.data <= _data(other))
-
-    def __gt__(self, other: Any) -> Tensor:
-        """self > other: a bool Tensor that never requires grad."""
-        return Tensor(self.data > _data(other))
-
-    def __ge__(self, other: Any) -> Tensor:
-        """self >= other: a bool Tensor that never requires grad."""
-        return Tensor(self.data >= _data(other))
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        """self == other, elementwise: a bool Tensor that never requires grad."""
-        return Tensor(self.data == _data(other))
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        """self != other, elementwise: a bool Tensor that never requires grad."""
-        return Tensor(self.data != _data(other))
-
     # ================================================================ PyTorch spellings (SPEC §6)
-    # The names a PyTorch user types (with `unsqueeze` and `zero_` in bind.py), and the `dim=`
-    # guard of the methods that take `axis=`.
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the largest entry (of the flattened tensor, or along `axis`): integers, no grad."""
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
-
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the smallest entry (of the flattened tensor, or along `axis`): integers, no grad."""
-        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
-
+    # The names a PyTorch user types (with `unsqueeze`, `zero_`, `argmax` and `argmin` in bind.py).
     def view(self, *shape: Any) -> Tensor:
         """PyTorch's name for `reshape` (which returns a view of the data whenever NumPy can)."""
         return self.reshape(*shape)
@@ -293,13 +265,6 @@ class Tensor:
     def double(self) -> Tensor:
         """Cast to float64 (recorded, like `astype`), as PyTorch's `.double()`."""
         return self.astype(np.float64)
-
-    argmax = axis_keywords(argmax)
-    argmin = axis_keywords(argmin)
-
-
-def _data(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
 
 
 def _rebuild_tensor(data: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
