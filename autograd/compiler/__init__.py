@@ -84,7 +84,8 @@ class CompiledFunction:
             if difference is not None:
                 self._give_up(f"its graph depends on values: {difference}")
             else:
-                self._store(key, _Entry(Plan(trace, self.fast), self.fn, key))
+                plan = Plan(trace, self.fast)
+                self._store(key, _Entry(plan, self.fn, key, list(trace.modules.values())))
         return out
 
     def _store(self, key: Any, value: Any) -> None:
@@ -120,10 +121,10 @@ class _Entry:
     in the same training mode. `guards_hold` is generated
     code: one unrolled test per guard."""
 
-    def __init__(self, plan: Plan, fn: Callable[..., Any], key: Any) -> None:
+    def __init__(self, plan: Plan, fn: Callable[..., Any], key: Any, called: list[Any]) -> None:
         self.plan = plan
         self.matches = _matcher(key)
-        held, modes = _module_guards(fn, plan.leaves + [state for state, _ in plan.states])
+        held, modes = _module_guards(fn, plan.leaves + [state for state, _ in plan.states], called)
         namespace: dict[str, Any] = {}
         tests = []
         for k, (params, name, leaf) in enumerate(held):
@@ -147,12 +148,15 @@ class _Entry:
         self.guards_hold: Callable[[], bool] = namespace["guards_hold"]
 
 
-def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[Any], list[Any]]:
+def _module_guards(
+    fn: Callable[..., Any], leaves: list[Tensor], called: list[Any]
+) -> tuple[list[Any], list[Any]]:
     """Module-like objects (with `named_modules()`) that `fn` reaches through its closure, its globals
-    or `self`: where each holds a tensor of the plan, a leaf or a buffer read afresh (replacing that
-    parameter or buffer re-traces), and each module's `training` flag (switching train/eval
-    re-traces). Duck-typed: autograd does not import nn."""
-    candidates: list[Any] = [fn, getattr(fn, "__self__", None)]
+    or `self`, and those called while tracing (however `fn` reached them): where each holds a tensor
+    of the plan, a leaf or a buffer read afresh (replacing that parameter or buffer re-traces), and
+    each module's `training` flag (switching train/eval re-traces). Duck-typed: autograd does not
+    import nn."""
+    candidates: list[Any] = [fn, getattr(fn, "__self__", None), *called]
     for cell in getattr(fn, "__closure__", None) or ():
         try:
             candidates.append(cell.cell_contents)

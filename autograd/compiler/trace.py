@@ -85,6 +85,7 @@ class Trace:
         self.output_shape: tuple[int, ...] = ()
         self.output_dtype: Any = None
         self.problem: str | None = None  # why this trace cannot be replayed
+        self.modules: dict[int, Any] = {}  # modules called while tracing (see `called`), by id
         self._slot_of: dict[int, int] = {}
         self._keep: list[Any] = []  # arrays whose ids are in _slot_of stay alive while tracing
         self._leaf_of: dict[int, int] = {}
@@ -315,6 +316,13 @@ def read_afresh(tensor: Tensor) -> np.ndarray:
     if Tracing.current is not None:
         Tracing.current.state(tensor)
     return tensor.data
+
+
+def called(module: Any) -> None:
+    """A module reports its call: while `ag.compile` traces, its training flag and the tensors it
+    holds are guarded, also when `fn` reaches it through an object that is not a module."""
+    if Tracing.current is not None:
+        Tracing.current.modules[id(module)] = module
 
 
 def _recording_forward(trace: Trace, original: Callable[..., Any]) -> Callable[..., Any]:

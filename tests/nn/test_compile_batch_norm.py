@@ -224,3 +224,38 @@ def test_statistics_ops_have_no_gradient() -> None:
     for op in (UpdateRunningStats, ReadRunningStats):
         with pytest.raises(RuntimeError, match=op.__name__):
             op.backward(None, None)
+
+
+def test_modules_reached_through_a_plain_object_are_guarded() -> None:
+    """`fn` reaches the model through an attribute of an object that is not a module: the modules
+    called while tracing are guarded all the same, so eval() re-traces (the running statistics stay
+    put and the output is eager's) and so does a new buffer Tensor."""
+
+    class Trainer:
+        pass
+
+    trainer = Trainer()
+    trainer.model = _model("1d", 0.1)
+    eager = copy.deepcopy(trainer.model)
+    step = ag.compile(lambda x, y: F.mse_loss(trainer.model(x), y))
+    rng = np.random.default_rng(12)
+    for _ in range(3):
+        x, y = _batch("1d", rng)
+        step(x, y, backward=False)
+        _step_fn(eager)(x, y)
+    _assert_same(trainer.model, eager, "training")
+    for model in (trainer.model, eager):
+        model.eval()
+    for number in range(3):
+        x, y = _batch("1d", rng)
+        expected = _step_fn(eager)(x, y).data
+        np.testing.assert_array_equal(step(x, y, backward=False).data, expected, err_msg=f"eval {number}")
+        _assert_same(trainer.model, eager, f"eval {number}")
+    assert step.counts == {"traces": 4, "replays": 2, "eager": 0}
+    for model in (trainer.model, eager):
+        model.train()
+        _replace_buffers(model, "tensor")
+    x, y = _batch("1d", rng)
+    np.testing.assert_array_equal(step(x, y, backward=False).data, _step_fn(eager)(x, y).data)
+    _assert_same(trainer.model, eager, "new buffers")
+    assert step.counts["traces"] == 5
