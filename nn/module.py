@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd import Tensor
+from autograd.compiler.trace import Tracing, called
 from nn.parameter import Parameter
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive with files, an empty one
@@ -44,6 +45,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if Tracing.current is not None:  # ag.compile guards the modules that ran while it traced
+            called(self)
         return self.forward(*args, **kwargs)
 
     # ---------------------------------------------------------------- registration

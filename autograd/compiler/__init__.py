@@ -84,7 +84,8 @@ class CompiledFunction:
             if difference is not None:
                 self._give_up(f"its graph depends on values: {difference}")
             else:
-                self._store(key, _Entry(Plan(trace, self.fast), self.fn, key))
+                plan = Plan(trace, self.fast)
+                self._store(key, _Entry(plan, self.fn, key, list(trace.modules.values())))
         return out
 
     def _store(self, key: Any, value: Any) -> None:
@@ -115,14 +116,15 @@ class CompiledFunction:
 
 class _Entry:
     """A plan and the guards that must hold before it runs: its closure leaves unchanged (still
-    requiring grad, without hooks, of the same shape and dtype), and the modules found in `fn`'s
-    closure still holding those leaves and in the same training mode. `guards_hold` is generated
+    requiring grad, without hooks, of the same shape and dtype), its state tensors' arrays of the
+    same shape and dtype, and the modules found in `fn`'s closure still holding those tensors and
+    in the same training mode. `guards_hold` is generated
     code: one unrolled test per guard."""
 
-    def __init__(self, plan: Plan, fn: Callable[..., Any], key: Any) -> None:
+    def __init__(self, plan: Plan, fn: Callable[..., Any], key: Any, called: list[Any]) -> None:
         self.plan = plan
         self.matches = _matcher(key)
-        held, modes = _module_guards(fn, plan.leaves)
+        held, modes = _module_guards(fn, plan.leaves + [state for state, _ in plan.states], called)
         namespace: dict[str, Any] = {}
         tests = []
         for k, (params, name, leaf) in enumerate(held):
@@ -136,17 +138,25 @@ class _Entry:
             tests.append(f"leaf{k}.requires_grad and not leaf{k}._hooks")
             tests.append(f"(data := leaf{k}.data).shape == {shape!r}")
             tests.append(f"(data.dtype is dtype{k} or data.dtype == dtype{k})")
+        for k, (state, (shape, dtype)) in enumerate(plan.states):  # a new array must fit the plan
+            namespace[f"state{k}"], namespace[f"state_dtype{k}"] = state, dtype
+            tests.append(f"(data := state{k}.data).shape == {shape!r}")
+            tests.append(f"(data.dtype is state_dtype{k} or data.dtype == state_dtype{k})")
         body = " and ".join(f"({test})" for test in tests) or "True"
         self.guard_source = f"def guards_hold():\n    return bool({body})\n"
         exec(builtins.compile(self.guard_source, "<ag.compile guards>", "exec"), namespace)
         self.guards_hold: Callable[[], bool] = namespace["guards_hold"]
 
 
-def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[Any], list[Any]]:
+def _module_guards(
+    fn: Callable[..., Any], leaves: list[Tensor], called: list[Any]
+) -> tuple[list[Any], list[Any]]:
     """Module-like objects (with `named_modules()`) that `fn` reaches through its closure, its globals
-    or `self`: where each holds a leaf of the plan (replacing that parameter re-traces) and each
-    module's `training` flag (switching train/eval re-traces). Duck-typed: autograd does not import nn."""
-    candidates: list[Any] = [fn, getattr(fn, "__self__", None)]
+    or `self`, and those called while tracing (however `fn` reached them): where each holds a tensor
+    of the plan, a leaf or a buffer read afresh (replacing that parameter or buffer re-traces), and
+    each module's `training` flag (switching train/eval re-traces). Duck-typed: autograd does not
+    import nn."""
+    candidates: list[Any] = [fn, getattr(fn, "__self__", None), *called]
     for cell in getattr(fn, "__closure__", None) or ():
         try:
             candidates.append(cell.cell_contents)
@@ -166,9 +176,9 @@ def _module_guards(fn: Callable[..., Any], leaves: list[Tensor]) -> tuple[list[A
             seen.add(id(module))
             if isinstance(getattr(module, "training", None), bool):
                 modes.append((module, module.training))
-            params = getattr(module, "_parameters", None)
-            if isinstance(params, dict):
-                held.extend((params, name, p) for name, p in params.items() if id(p) in wanted)
+            for store in (getattr(module, "_parameters", None), getattr(module, "_buffers", None)):
+                if isinstance(store, dict):
+                    held.extend((store, name, t) for name, t in store.items() if id(t) in wanted)
     return held, modes
 
 

@@ -36,6 +36,12 @@ class Plan:
         through its own forward and backward."""
         self.leaves = [leaf for kind, leaf in trace.leaves if kind == "tensor"]  # read afresh, guarded
         self.leaf_shapes = [(leaf.data.shape, leaf.data.dtype) for leaf in self.leaves]
+        leaf_ids = {id(leaf) for leaf in self.leaves}
+        self.states = [  # other tensors read afresh (see `read_afresh`), with their shape and dtype
+            (source[1], trace.slot_shapes[slot])
+            for slot, source in enumerate(trace.sources)
+            if source[0] == "tensor" and id(source[1]) not in leaf_ids
+        ]
         self.op_count = len(trace.nodes)
         self.source, namespace = _generate(trace, fast)
         exec(compile(self.source, f"<ag.compile plan of {self.op_count} ops>", "exec"), namespace)

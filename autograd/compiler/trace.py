@@ -85,6 +85,7 @@ class Trace:
         self.output_shape: tuple[int, ...] = ()
         self.output_dtype: Any = None
         self.problem: str | None = None  # why this trace cannot be replayed
+        self.modules: dict[int, Any] = {}  # modules called while tracing (see `called`), by id
         self._slot_of: dict[int, int] = {}
         self._keep: list[Any] = []  # arrays whose ids are in _slot_of stay alive while tracing
         self._leaf_of: dict[int, int] = {}
@@ -102,6 +103,12 @@ class Trace:
         self.slot_shapes.append((array.shape, array.dtype))
         self.slot_c_order.append(bool(array.flags.c_contiguous))
         return len(self.sources) - 1
+
+    def state(self, tensor: Tensor) -> None:
+        """Make `tensor.data` a slot that every replay reads afresh from `tensor.data`: state that ops
+        update in place (a module's buffer), which a new array may replace between calls."""
+        if id(tensor.data) not in self._slot_of:
+            self._new_slot(tensor.data, ("tensor", tensor))
 
     def fail(self, reason: str) -> None:
         if self.problem is None:
@@ -266,10 +273,12 @@ class Tracing:
     `Tracing.active` counts the traces running (a compiled function called inside one runs eagerly)."""
 
     active = 0
+    current: Trace | None = None  # the trace recording now (`read_afresh` reports to it)
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
         self.restore: list[tuple[type, str, Any]] = []
+        self.outer: Trace | None = None
 
     def _patch(self, owner: type, name: str, replacement: Any) -> None:
         self.restore.append((owner, name, owner.__dict__[name]))
@@ -277,6 +286,7 @@ class Tracing:
 
     def __enter__(self) -> Tracing:
         Tracing.active += 1
+        self.outer, Tracing.current = Tracing.current, self.trace
         trace = self.trace
         self.last_inplace = inplace_clock.last
         for cls in _subclasses(Function):
@@ -294,8 +304,25 @@ class Tracing:
             setattr(owner, name, original)
         self.restore = []
         Tracing.active -= 1
+        Tracing.current = self.outer
         if inplace_clock.last != self.last_inplace:
             self.trace.fail("an in-place op (+=, t[i] = v) inside the function")
+
+
+def read_afresh(tensor: Tensor) -> np.ndarray:
+    """`tensor.data`, for an op to update in place or read (BatchNorm's running statistics). While
+    `ag.compile` traces, the array becomes a slot that each replay reads from `tensor.data` again,
+    where it would otherwise be a constant: the array object seen while tracing, stale once replaced."""
+    if Tracing.current is not None:
+        Tracing.current.state(tensor)
+    return tensor.data
+
+
+def called(module: Any) -> None:
+    """A module reports its call: while `ag.compile` traces, its training flag and the tensors it
+    holds are guarded, also when `fn` reaches it through an object that is not a module."""
+    if Tracing.current is not None:
+        Tracing.current.modules[id(module)] = module
 
 
 def _recording_forward(trace: Trace, original: Callable[..., Any]) -> Callable[..., Any]:

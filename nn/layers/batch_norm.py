@@ -71,12 +71,8 @@ class _BatchNorm(Module):
         if len(shape) not in self._ndims or shape[1] != self.num_features:
             layouts = " or ".join(layout.replace("C", str(self.num_features)) for layout in self._layouts)
             raise ValueError(f"{type(self).__name__}: input shape {shape} is not {layouts}")
-        momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if momentum is None:  # a cumulative average of every batch seen
-                momentum = 1.0 / float(self.num_batches_tracked.data)
-        # batch statistics in training, and always when there are no running statistics (as PyTorch)
+        # batch statistics in training, and always when there are no running statistics (as PyTorch);
+        # the op that updates the running statistics counts the batch (momentum None: 1 / count)
         use_batch_stats = self.training or not self.track_running_stats
         return batch_norm(
             x,
@@ -85,8 +81,9 @@ class _BatchNorm(Module):
             self.weight,
             self.bias,
             use_batch_stats,
-            momentum,
+            self.momentum,
             self.eps,
+            num_batches_tracked=self.num_batches_tracked,
         )
 
     def extra_repr(self) -> str:

@@ -28,6 +28,7 @@ import autograd as ag
 import autograd.ops
 import nn.functional
 from autograd.ops import arithmetic, constant, elementwise, indexing, linalg, reduction, shape, softmax
+from nn.functional.normalization import ReadRunningStats, UpdateRunningStats
 
 Case = tuple[Callable[..., Any], list[Any], Callable[..., Any]]  # (fn, inputs, NumPy reference)
 
@@ -369,10 +370,11 @@ OPS: dict[type[ag.Function], Callable[[st.DataObject], Case]] = {
     **NN_MORE_OPS,  # the rows in ops_table_nn_more.py, if that module exists
 }
 
-# Ops without a gradient (no row: there is nothing to gradcheck): comparisons, argmax/argmin and
-# NumPy's piecewise-constant ufuncs run through NoGrad only so that ag.compile replays them.
-# tests/autograd/test_compile_comparisons.py checks their values eagerly and replayed.
-NO_GRADIENT: set[type[ag.Function]] = {constant.NoGrad}
+# Ops without a gradient (no row: there is nothing to gradcheck), ops only so that ag.compile replays
+# them: comparisons, argmax/argmin and NumPy's piecewise-constant ufuncs (NoGrad; checked eagerly and
+# replayed by tests/autograd/test_compile_comparisons.py), and BatchNorm's running statistics, read and
+# updated with arrays (tests/nn/test_compile_batch_norm.py).
+NO_GRADIENT: set[type[ag.Function]] = {constant.NoGrad, ReadRunningStats, UpdateRunningStats}
 
 # Functions built from several ops: checked the same way, as compositions.
 COMPOSITES: dict[str, Callable[[st.DataObject], Case]] = {
