@@ -133,6 +133,8 @@ BINARY = [
     lambda a, b: a * b,
     lambda a, b: a / (b * b + 1.0),
     lambda a, b: ag.maximum(a, b),
+    lambda a, b: ag.where(a > b, a, b * 2.0),  # masks from values: a replay must recompute them
+    lambda a, b: a * (b <= 0.1) + np.sign(b) * 0.5,
 ]
 
 
@@ -155,7 +157,7 @@ def random_program(seed: int) -> tuple[Callable[..., ag.Tensor], list[ag.Tensor]
                 pool.append(UNARY[op[1]](pool[op[2] % len(pool)]))
             else:
                 pool.append(BINARY[op[1]](pool[op[2] % len(pool)], pool[op[3] % len(pool)]))
-        return sum((p.sum() for p in pool[-3:]), ag.Tensor(0.0))
+        return sum((p.sum() for p in pool[-3:]), params[1].sum() * 0.0)  # a graph even if the last are masks
 
     args = [
         ag.Tensor(rng.uniform(-1, 1, (3, 3)), requires_grad=bool(rng.random() < 0.5)),
@@ -169,8 +171,11 @@ def test_random_programs_replay_exactly_as_eager(seed: int) -> None:
     program, params, args = random_program(seed)
     eager_params = [ag.Tensor(p.data.copy(), requires_grad=True) for p in params]
     step = None
+    signs = np.random.default_rng(seed + 1000)
     for k in range(4):
-        call = [ag.Tensor(a.data * (1 + 0.1 * k), requires_grad=a.requires_grad) for a in args]
+        # new values, and new signs for the replays (k >= 2), so that the masks of comparisons change
+        flips = signs.choice([-1.0, 1.0], (3, 3)) if k >= 2 else 1.0
+        call = [ag.Tensor(a.data * (1 + 0.1 * k) * flips, requires_grad=a.requires_grad) for a in args]
         for p in params + eager_params:
             p.grad = None
         # the eager run uses the same program over a copy of the parameters
