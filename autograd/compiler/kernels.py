@@ -33,6 +33,10 @@ NAMESPACE: dict[str, Any] = {
     "_negative": np.negative,
     "_greater": np.greater,
     "_maximum": np.maximum,
+    "_maximum_reduce": np.maximum.reduce,
+    "_exp": np.exp,
+    "_log": np.log,
+    "_zeros": np.zeros,
 }
 
 Shape = tuple[int, ...]
@@ -53,13 +57,14 @@ class Op:
     out_shape: Shape
     backward: bool
     saved: list[str] = field(default_factory=list)  # locals that the backward kernel reads
-    # Makes a buffer of the output's shape (of `dtype`, default the output's) that the plan keeps
-    # between calls, and returns its name; None where the output must be a new array each call.
+    # Makes a buffer (of `dtype` and `shape`, default the output's) that the plan keeps between
+    # calls, and returns its name; None where the output must be a new array each call.
     buffer: Callable[..., str] | None = None
     dtypes: list[Any] = field(default_factory=list)  # dtype of each array argument (None for others)
     out_dtype: Any = None
     constant: Callable[[Any], str] | None = None  # names a constant in the plan's namespace
     zeros: Callable[[Shape, Any], str] | None = None  # names a read-only array of zeros (shape, dtype)
+    function: Any = None  # the op's Function class (for a helper of its own that the kernel calls)
 
 
 def _literal(op: Op, value: float, operands: tuple[int, ...] = ()) -> str:
@@ -318,6 +323,51 @@ def matmul_backward(op: Op, g: str) -> Gradients:
     return Gradients(lines, grads, [op.shapes[0], op.shapes[1]])
 
 
+# ------------------------------------------------------------------ cross entropy
+def cross_entropy_forward(op: Op) -> list[str] | None:
+    """nn.functional's CrossEntropy: its class check, log_softmax along axis 1 (the ufuncs'
+    reductions, as `log_softmax_array`), then each row's pick from the flattened log-probabilities."""
+    logits, target = op.args
+    if len(op.shapes[0] or ()) != 2 or op.dtypes[0] != op.out_dtype or op.kinds[1] not in ("i", "u"):
+        return None
+    n, c = op.shapes[0]
+    shifted, log_p, picks = f"s{op.out}", f"lp{op.out}", f"pk{op.out}"
+    if op.backward:
+        op.saved = [log_p, picks]
+    rows = [""] * 3 if op.buffer is None else [f", {op.buffer(shape=(n, c))}" for _ in range(3)]
+    out = "" if op.buffer is None else f", {op.buffer()}"
+    return [
+        f"{op.constant(op.function.check_classes)}({target}, {c})",
+        f"{shifted} = _subtract({logits}, _maximum_reduce({logits}, 1, None, None, True){rows[0]})",
+        f"{log_p} = _subtract({shifted}, _log(_add_reduce(_exp({shifted}{rows[1]}), 1, None, None, True))"
+        f"{rows[2]})",
+        f"del {shifted}",
+        f"{picks} = _add({op.constant(np.arange(n) * c)}, {target})",
+        f"{op.out} = _negative({log_p}.reshape(-1)[{picks}]{out})",  # log_p is C-ordered: reshape views it
+    ]
+
+
+def cross_entropy_backward(op: Op, g: str) -> Gradients:
+    """The op's backward: -g assigned at each row's class in zeros, minus exp(log_p) * -g. When -g has
+    log_p's dtype (as it has from the loss's mean or sum), the product and the difference are written
+    in place: the same numbers as eager's new arrays (an optimisation of the `else` branch beside it)."""
+    n, c = op.shapes[0]
+    log_p, picks = f"lp{op.out}", f"pk{op.out}"
+    picked, grad, scaled = f"w{op.out}", f"gx{op.out}", f"e{op.out}"
+    exps = "" if op.buffer is None else f", {op.buffer(shape=(n, c))}"
+    lines = [
+        f"{picked} = -{g}",
+        f"{grad} = _zeros({(n, c)}, {picked}.dtype)",
+        f"{grad}.reshape(-1)[{picks}] = {picked}",
+        f"{scaled} = _exp({log_p}{exps})",
+        f"if {picked}.dtype is {op.constant(op.out_dtype)}:",
+        f"    _subtract({grad}, _multiply({scaled}, {picked}.reshape({n}, 1), {scaled}), {grad})",
+        "else:",
+        f"    {grad} = {grad} - {scaled} * {picked}.reshape({n}, 1)",
+    ]
+    return Gradients(lines, [grad, None], [(n, c), None], temps=[picked, grad, scaled])
+
+
 def _name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -336,6 +386,7 @@ KERNELS: dict[str, tuple[Forward, Backward]] = {
     _name(reduction.Mean): (mean_forward, mean_backward),
     _name(linalg.MatMul): (matmul_forward, matmul_backward),
     "nn.functional.linear.Linear": (linear_forward, linear_backward),
+    "nn.functional.loss.CrossEntropy": (cross_entropy_forward, cross_entropy_backward),
 }
 REDUCTIONS = {_name(reduction.Sum), _name(reduction.Mean)}  # the kernels whose output may be 0-d
 

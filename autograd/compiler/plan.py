@@ -204,6 +204,7 @@ def _kernel_op(
         out_dtype=trace.slot_shapes[node.outputs[0]][1],
         constant=lambda value: w.name("k", value),
         zeros=w.zeros,
+        function=node.cls,
     )
     probe = kernels.Op(**{**op.__dict__, "saved": []})
     if found[0](probe) is None:
@@ -219,8 +220,8 @@ def _kernel_op(
     )
     if node.outputs[0] != output and out_shape != () and c_order:  # the returned array is new every call
 
-        def buffer(dtype: Any = out_dtype) -> str:
-            return w.name("buffer", np.empty(out_shape, dtype))
+        def buffer(dtype: Any = out_dtype, shape: tuple[int, ...] = out_shape) -> str:
+            return w.name("buffer", np.empty(shape, dtype))
 
         op.buffer = buffer
     return op

@@ -126,11 +126,16 @@ class CrossEntropy(Function):
     __slots__ = ("picks",)
 
     @staticmethod
+    def check_classes(target: np.ndarray, classes: int) -> None:
+        """Every class index in [0, classes) (a negative one would wrap around)."""
+        if target.size and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= classes):
+            message = f"class indices must be in [0, {classes - 1}] for logits of {classes} classes"
+            raise named_error(ValueError(f"cross_entropy: {message}, got [{target.min()}, {target.max()}]"))
+
+    @staticmethod
     def forward(ctx, logits, target):
         n, c = logits.shape
-        if n and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= c):
-            message = f"class indices must be in [0, {c - 1}] for logits of shape {(n, c)}"
-            raise named_error(ValueError(f"cross_entropy: {message}, got [{target.min()}, {target.max()}]"))
+        CrossEntropy.check_classes(target, c)
         log_probabilities = log_softmax_array(logits, axis=1)
         ctx.saved_tensors = (logits, log_probabilities)
         ctx.picks = np.arange(n) * c + target  # where each row's class is in the flattened (N, C)

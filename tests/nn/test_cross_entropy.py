@@ -87,3 +87,32 @@ def test_scatter_add_distinct_assigns() -> None:
     added = ScatterAdd.call(values, (3,), index)
     assert assigned.tolist() == added.tolist() == [2.0, 0.0, 0.0]
     assert np.signbit(assigned[2]) and not np.signbit(added[2])
+
+
+@pytest.mark.parametrize("weights_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fast", [True, False])
+def test_compiled_kernel_equals_eager(weights_dtype: type, fast: bool) -> None:
+    """The plan's kernel (and the general replay) against eager, float32 logits: per-row weights of the
+    logits' dtype take the kernel's in-place branch, float64 ones the branch that promotes as eager."""
+    from autograd.compiler import CompiledFunction
+
+    rng = np.random.default_rng(3)
+    weights = rng.uniform(0.5, 2.0, 6).astype(weights_dtype)
+    weight = ag.Tensor(rng.normal(size=(4, 5)).astype(np.float32), requires_grad=True)
+
+    def loss(X: np.ndarray, y: np.ndarray) -> ag.Tensor:
+        return (F.cross_entropy(ag.Tensor(X) @ weight, y, "none") * weights).sum()
+
+    step = CompiledFunction(loss, fast=fast)
+    for _ in range(4):
+        X, y = rng.normal(size=(6, 4)).astype(np.float32), rng.integers(0, 5, 6)
+        weight.grad = None
+        want = loss(X, y)
+        want.backward()
+        want_grad = weight.grad.data
+        weight.grad = None
+        got = step(X, y)
+        assert got.data.tobytes() == want.data.tobytes() and got.dtype == want.dtype
+        assert weight.grad.data.tobytes() == want_grad.tobytes()
+    assert step.counts == {"traces": 2, "replays": 2, "eager": 0}
+    assert fast == ("_maximum_reduce" in step.plans()[0].source)  # the kernel, or the general replay
