@@ -34,6 +34,17 @@ from nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nn.module import Module
 from nn.parameter import Parameter
 
+# ag.compile re-traces when a module's `training` flag changes, unless the module's own class says
+# `reads_training = False`: nn's layers whose forward never reads the flag (all but Dropout and
+# BatchNorm; tests/nn/test_reads_training.py reads their source). A subclass, which may read it, is
+# guarded again. Fewer guards: each costs a replay about 350 instructions.
+for _layer in (
+    Linear, Sequential, MLP, Conv2d, MaxPool2d, AvgPool2d, Flatten, Embedding, Identity,
+    Sigmoid, ReLU, Tanh, LeakyReLU, Softplus, SiLU, Softmax, LogSoftmax,
+    MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
+):  # fmt: skip
+    _layer.reads_training = False
+
 __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "MLP", "Conv2d", "MaxPool2d", "Flatten",
     "Sigmoid", "ReLU", "Tanh", "LeakyReLU", "Identity",

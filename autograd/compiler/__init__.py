@@ -129,7 +129,7 @@ class _Entry:
         tests = []
         for k, (params, name, leaf) in enumerate(held):
             namespace[f"params{k}"], namespace[f"held{k}"] = params, leaf
-            tests.append(f"params{k}.get({name!r}) is held{k}")
+            tests.append(f"params{k}[{name!r}] is held{k}")  # a KeyError (it was deleted): False
         for k, (module, mode) in enumerate(modes):
             namespace[f"module{k}"] = module
             tests.append(f"module{k}.training is {mode!r}")
@@ -143,7 +143,10 @@ class _Entry:
             tests.append(f"(data := state{k}.data).shape == {shape!r}")
             tests.append(f"(data.dtype is state_dtype{k} or data.dtype == state_dtype{k})")
         body = " and ".join(f"({test})" for test in tests) or "True"
-        self.guard_source = f"def guards_hold():\n    return bool({body})\n"
+        self.guard_source = (
+            f"def guards_hold():\n    try:\n        return bool({body})\n"
+            "    except KeyError:\n        return False\n"
+        )
         exec(builtins.compile(self.guard_source, "<ag.compile guards>", "exec"), namespace)
         self.guards_hold: Callable[[], bool] = namespace["guards_hold"]
 
@@ -174,7 +177,9 @@ def _module_guards(
             if id(module) in seen:
                 continue
             seen.add(id(module))
-            if isinstance(getattr(module, "training", None), bool):
+            if isinstance(getattr(module, "training", None), bool) and type(module).__dict__.get(
+                "reads_training", True
+            ):  # not its own class saying that its forward never reads the flag (nn's layers)
                 modes.append((module, module.training))
             for store in (getattr(module, "_parameters", None), getattr(module, "_buffers", None)):
                 if isinstance(store, dict):
