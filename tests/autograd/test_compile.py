@@ -324,7 +324,8 @@ def test_parameters_read_afresh_and_replaced_parameters_re_trace() -> None:
 
 
 def test_switching_train_and_eval_re_traces() -> None:
-    model = mlp(np.float64)
+    """For a module that reads its training flag (Dropout); nn's other layers say they never do."""
+    model = nn.Sequential(mlp(np.float64), nn.Dropout(0.0))
     X, y = ag.Tensor(np.ones((3, 2))), ag.Tensor(np.zeros((3, 1)))
     step = ag.compile(lambda X, y: F.mse_loss(model(X), y))
     for _ in range(3):
@@ -332,6 +333,13 @@ def test_switching_train_and_eval_re_traces() -> None:
     model.eval()
     step(X, y)
     assert step.counts == {"traces": 3, "replays": 1, "eager": 0}
+    model[0].train()  # the MLP alone: its layers do not read the flag, so its plan still holds
+    step = ag.compile(lambda X, y: F.mse_loss(model[0](X), y))
+    for _ in range(3):
+        step(X, y)
+    model[0].eval()
+    step(X, y)
+    assert step.counts == {"traces": 2, "replays": 2, "eager": 0}
 
 
 @pytest.mark.parametrize(
