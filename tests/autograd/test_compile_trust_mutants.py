@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn
 import nn.functional as F
 from autograd.compiler import CompiledFunction
 from nn.functional.normalization import ReadRunningStats, UpdateRunningStats
@@ -272,3 +273,56 @@ def test_batch_norm_default_momentum_is_a_tenth() -> None:
     running_mean, running_var = np.zeros(3), np.ones(3)
     F.batch_norm(_x(), running_mean, running_var, training=True)
     np.testing.assert_allclose(running_mean, 0.1 * np.array([4.5, 5.5, 6.5]))
+
+
+def test_batch_norm_list_weight_and_bias() -> None:
+    """normalization.x_batch_norm 140, 150: a weight or bias that is not a Tensor (a list) has no reshape."""
+    out = F.batch_norm(_x(), np.zeros(3), np.ones(3), [1.0, 2.0, 3.0], [0.0, 1.0, 0.0], eps=0.0)
+    np.testing.assert_array_equal(out.data, np.arange(12.0).reshape(4, 3) * [1.0, 2.0, 3.0] + [0.0, 1.0, 0.0])
+
+
+# ------------------------------------------------------------------ the module guards
+def test_a_module_read_but_never_called_guards_its_parameters() -> None:
+    """`fn` reads a parameter of a module it never calls: the module is found in fn's closure, so
+    replacing the parameter re-traces. compiler.xǁ_Entryǁ__init__ 5 (no fn: only the modules called)
+    replays the old weight."""
+    model = nn.Linear(2, 1)
+    step = ag.compile(lambda X: (ag.Tensor(X) @ model.weight.T).sum())
+    X = np.ones((3, 2))
+    for _ in range(3):
+        step(X)
+    assert step.counts["replays"] == 1
+    model.weight = nn.Parameter(np.full((1, 2), 7.0))
+    assert step(X).data == 42.0
+    assert step.counts["traces"] == 3
+
+
+# ------------------------------------------------------------------ an argument that is also a reached tensor
+def test_a_module_buffer_passed_as_an_argument_runs_eagerly() -> None:
+    """Found through trace.xǁTraceǁstate 1: BatchNorm's running mean passed as an argument while traced
+    was one slot, the argument's, so replays with another argument updated that one and left the
+    module's buffer as it was. The function now runs eagerly, as the warning says."""
+    model = nn.Sequential(nn.BatchNorm1d(3), nn.Linear(3, 1))
+    step = ag.compile(lambda x, stats, y: F.mse_loss(model(x), y) + (stats * 0.0).sum())
+    X, Y = np.random.default_rng(7).normal(size=(4, 3)), np.ones((4, 1))
+    step(X, model[0].running_mean, Y)
+    with pytest.warns(RuntimeWarning, match=r"argument 1 .*\(BatchNorm1d.running_mean\)"):
+        step(X, model[0].running_mean, Y)  # the second trace, which would have made the plan
+    before = model[0].running_mean.data.copy()
+    step(X, ag.Tensor(np.zeros(3)), Y)
+    np.testing.assert_allclose(model[0].running_mean.data, 0.9 * before + 0.1 * X.mean(axis=0))
+
+
+WEIGHT = ag.Tensor(np.ones(3), requires_grad=True)
+
+
+def test_a_global_leaf_passed_as_an_argument_runs_eagerly() -> None:
+    """The same for a leaf the function reads from its globals: traced with WEIGHT as the argument
+    too, the plan read the argument for both, and a replay with another argument used it for WEIGHT."""
+    step = ag.compile(lambda x, v: (WEIGHT * x).sum() + v.sum())
+    x = np.arange(3.0)
+    step(x, WEIGHT)
+    with pytest.warns(RuntimeWarning, match="argument 1 holds the array of a tensor"):
+        step(x, WEIGHT)
+    out = step(x, ag.Tensor(np.full(3, 5.0), requires_grad=True))
+    assert out.data == 3.0 + 15.0
