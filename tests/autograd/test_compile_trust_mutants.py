@@ -375,3 +375,70 @@ def test_guards_are_named_in_tracebacks() -> None:
         step(np.ones(1))
     (entry,) = [entry for entry in step._cache.values()]
     assert entry.guards_hold.__code__.co_filename == "<ag.compile guards>"
+
+
+class _Loss:
+    """A callable object: no __code__, no __globals__, no __closure__."""
+
+    def __init__(self) -> None:
+        self.weight = ag.Tensor(np.ones(2), requires_grad=True)
+
+    def __call__(self, X: np.ndarray) -> ag.Tensor:
+        return (ag.Tensor(X) * self.weight).sum()
+
+
+def test_a_callable_object_is_compiled() -> None:
+    """compiler._reachable on a callable without __code__ or __globals__ (x__module_guards 23, 31, 34
+    before the split: getattr without a default, or the test turned, raise AttributeError)."""
+    step = ag.compile(_Loss())
+    for _ in range(3):
+        out = step(np.ones((3, 2)))
+    assert out.data == 6.0 and step.counts["replays"] == 1
+
+
+def test_a_module_seen_before_does_not_end_the_walk() -> None:
+    """`fn` calls `a` and reads `b.weight` without calling `b`; `a` and `b` are reached through their
+    container in the closure: the walk skips `a` (seen as called) and goes on to `b`, so replacing
+    b's weight re-traces. compiler._module_guards (x__module_guards 52: break) stops at `a`."""
+    a, b = nn.Linear(2, 2), nn.Linear(2, 1)
+    container = nn.Sequential(a, b)
+    step = ag.compile(lambda X: (a(X) @ container[1].weight.T).sum())
+    X = np.ones((3, 2))
+    for _ in range(3):
+        step(X)
+    assert step.counts["replays"] == 1
+    b.weight = nn.Parameter(np.zeros((1, 2)))
+    assert step(X).data == 0.0
+    assert step.counts["traces"] == 3
+
+
+class _Part:
+    """Module-like without parameter or buffer stores: a training flag only."""
+
+    training = True
+
+
+class _Holder:
+    """Duck-typed: named_modules() and nothing else."""
+
+    def named_modules(self) -> list[tuple[str, object]]:
+        return [("part", PART)]
+
+
+PART, HOLDER = _Part(), _Holder()
+
+
+def test_a_module_like_without_stores_is_guarded_by_its_flag() -> None:
+    """compiler._module_guards reads `_parameters` and `_buffers` only where they are (x__module_guards
+    69, 76: getattr without a default raises), and guards the flag of what it finds."""
+    step = ag.compile(lambda X: X.sum() * (2.0 if HOLDER and PART.training else 1.0))
+    X = ag.Tensor(np.ones(2), requires_grad=True)
+    for _ in range(3):
+        step(X)
+    assert step.counts["replays"] == 1
+    PART.training = False
+    try:
+        assert step(X).data == 2.0
+    finally:
+        PART.training = True
+    assert step.counts["traces"] == 3
