@@ -156,6 +156,16 @@ def test_nograd_error_lists_arrays_by_shape_and_the_rest_by_repr() -> None:
     assert str(error.value).endswith("(inputs: (2, 3), 5, False)")
 
 
+def test_nograd_applied_to_a_tensor_sends_no_gradient() -> None:
+    """NoGrad.apply on a Tensor (not through `untracked`) records a node whose backward gives None per
+    input: constant.xǁNoGradǁbackward 1 ((None,) / n) raises TypeError. No test reached it before."""
+    from autograd.ops.constant import NoGrad
+
+    x = ag.Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    (NoGrad.apply(np.negative, x) * 3.0 + x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+
 # ------------------------------------------------------------------ embedding
 def test_embedding_of_a_plain_array_or_list_weight() -> None:
     """lookup.x_embedding 3 (a weight not made a Tensor: a list has no ndim) and 4 (Tensor(None))."""
