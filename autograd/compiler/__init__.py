@@ -206,7 +206,7 @@ def _aliased(fn: Callable[..., Any], args: tuple[Any, ...], called: list[Any]) -
         if isinstance(arg, (Tensor, np.ndarray))
     }
     for candidate in _reachable(fn, called):
-        tensors = [("", candidate)] if isinstance(candidate, Tensor) else []
+        tensors = [("", candidate)]  # a Tensor itself; anything else is skipped below
         if callable(getattr(candidate, "named_modules", None)):
             for _, module in candidate.named_modules():
                 for store in (getattr(module, "_parameters", None), getattr(module, "_buffers", None)):
