@@ -492,3 +492,17 @@ def test_a_module_like_without_stores_is_guarded_by_its_flag() -> None:
     finally:
         PART.training = True
     assert step.counts["traces"] == 3
+
+
+def test_a_result_that_is_not_a_tensor_is_named_in_the_error() -> None:
+    """compiler.xǁCompiledFunctionǁ_trace 12: the traced call's error names fn, not None."""
+
+    def not_a_loss(x: np.ndarray) -> float:
+        return 3.0
+
+    with pytest.raises(TypeError) as error:
+        ag.compile(not_a_loss)(np.ones(2))
+    assert str(error.value) == (
+        "ag.compile: test_a_result_that_is_not_a_tensor_is_named_in_the_error.<locals>.not_a_loss returned "
+        "float; it must return the loss as a Tensor"
+    )
