@@ -81,8 +81,11 @@ class CompiledFunction:
             self._store(key, trace)
         else:
             difference = same_trace(previous, trace)
+            aliased = _aliased(self.fn, args, list(trace.modules.values()))
             if difference is not None:
                 self._give_up(f"its graph depends on values: {difference}")
+            elif aliased is not None:
+                self._give_up(aliased)
             else:
                 plan = Plan(trace, self.fast)
                 self._store(key, _Entry(plan, self.fn, key, list(trace.modules.values())))
@@ -159,18 +162,9 @@ def _module_guards(
     of the plan, a leaf or a buffer read afresh (replacing that parameter or buffer re-traces), and
     each module's `training` flag (switching train/eval re-traces). Duck-typed: autograd does not
     import nn."""
-    candidates: list[Any] = [fn, getattr(fn, "__self__", None), *called]
-    for cell in getattr(fn, "__closure__", None) or ():
-        try:
-            candidates.append(cell.cell_contents)
-        except ValueError:  # an empty cell
-            pass
-    code, globals_ = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
-    if code is not None:
-        candidates.extend(globals_.get(name) for name in code.co_names)
     wanted = {id(leaf): leaf for leaf in leaves}
     held, modes, seen = [], [], set()
-    for candidate in candidates:
+    for candidate in _reachable(fn, called):
         if not callable(getattr(candidate, "named_modules", None)):
             continue
         for _, module in candidate.named_modules():
@@ -185,6 +179,47 @@ def _module_guards(
                 if isinstance(store, dict):
                     held.extend((store, name, t) for name, t in store.items() if id(t) in wanted)
     return held, modes
+
+
+def _reachable(fn: Callable[..., Any], called: list[Any]) -> list[Any]:
+    """What `fn` reaches besides its arguments: itself, `self`, its closure, the globals it names and
+    the modules called while tracing."""
+    candidates: list[Any] = [fn, getattr(fn, "__self__", None), *called]
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            candidates.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    code, globals_ = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    if code is not None:
+        candidates.extend(globals_.get(name) for name in code.co_names)
+    return candidates
+
+
+def _aliased(fn: Callable[..., Any], args: tuple[Any, ...], called: list[Any]) -> str | None:
+    """Why a plan cannot be built when an argument's array is also a tensor that `fn` reaches another
+    way (its closure or globals, a module's parameter or buffer): the trace cannot tell the two apart,
+    so a replay given another argument would use it for both. None when no argument is."""
+    arrays = {
+        id(arg.data if isinstance(arg, Tensor) else arg): i
+        for i, arg in enumerate(args)
+        if isinstance(arg, (Tensor, np.ndarray))
+    }
+    for candidate in _reachable(fn, called):
+        tensors = [("", candidate)]  # a Tensor itself; anything else is skipped below
+        if callable(getattr(candidate, "named_modules", None)):
+            for _, module in candidate.named_modules():
+                for store in (getattr(module, "_parameters", None), getattr(module, "_buffers", None)):
+                    if isinstance(store, dict):
+                        tensors.extend((f" ({type(module).__name__}.{name})", t) for name, t in store.items())
+        for where, tensor in tensors:
+            position = arrays.get(id(tensor.data)) if isinstance(tensor, Tensor) else None
+            if position is not None:
+                return (
+                    f"argument {position} holds the array of a tensor it also reaches otherwise{where}; "
+                    "pass it only one way"
+                )
+    return None
 
 
 def _key(args: tuple[Any, ...], grad_enabled: bool) -> Any:
