@@ -58,7 +58,7 @@ class ScatterAdd(Function):
     def forward(ctx, values, shape, index, distinct=False):
         ctx.index = index
         out = np.zeros(shape, dtype=values.dtype)
-        if distinct or _is_basic(index):  # assignment: a sum of one value (np.add.at: 6x the instructions)
+        if distinct or _is_basic(index):  # assignment: a sum of one value (np.add.at: 5x the instructions)
             out[index] = values
         else:
             np.add.at(out, index, values)
