@@ -21,7 +21,7 @@ from autograd.keyword_spelling import axis_keywords
 from autograd.numpy_interop import numpy_function, numpy_ufunc
 from autograd.ops import constant
 from autograd.ops.arithmetic import Add, Div, Mul, Neg, Pow, Reciprocal, Sub
-from autograd.ops.constant import NoGrad
+from autograd.ops.constant import untracked
 from autograd.ops.elementwise import Abs, Clip, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh
 from autograd.ops.indexing import GetItem, SetItem, as_index
 from autograd.ops.linalg import MatMul
@@ -227,37 +227,37 @@ class TensorOpMethods:
     # is recomputed from the current values (autograd/ops/constant.py).
     def __lt__(self: Tensor, other: Any) -> Tensor:
         """self < other: a bool Tensor that never requires grad."""
-        return NoGrad.apply(operator.lt, self.data, other.data if isinstance(other, Tensor) else other)
+        return untracked(operator.lt, self, other)
 
     def __le__(self: Tensor, other: Any) -> Tensor:
         """self <= other: a bool Tensor that never requires grad."""
-        return NoGrad.apply(operator.le, self.data, other.data if isinstance(other, Tensor) else other)
+        return untracked(operator.le, self, other)
 
     def __gt__(self: Tensor, other: Any) -> Tensor:
         """self > other: a bool Tensor that never requires grad."""
-        return NoGrad.apply(operator.gt, self.data, other.data if isinstance(other, Tensor) else other)
+        return untracked(operator.gt, self, other)
 
     def __ge__(self: Tensor, other: Any) -> Tensor:
         """self >= other: a bool Tensor that never requires grad."""
-        return NoGrad.apply(operator.ge, self.data, other.data if isinstance(other, Tensor) else other)
+        return untracked(operator.ge, self, other)
 
     def __eq__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
         """self == other, elementwise: a bool Tensor that never requires grad."""
-        return NoGrad.apply(operator.eq, self.data, other.data if isinstance(other, Tensor) else other)
+        return untracked(operator.eq, self, other)
 
     def __ne__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
         """self != other, elementwise: a bool Tensor that never requires grad."""
-        return NoGrad.apply(operator.ne, self.data, other.data if isinstance(other, Tensor) else other)
+        return untracked(operator.ne, self, other)
 
     @axis_keywords
     def argmax(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest entry (of the flattened tensor, or along `axis`): integers, no grad."""
-        return NoGrad.apply(constant.argmax, self.data, axis, keepdims)
+        return untracked(constant.argmax, self, axis, keepdims)
 
     @axis_keywords
     def argmin(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the smallest entry (of the flattened tensor, or along `axis`): integers, no grad."""
-        return NoGrad.apply(constant.argmin, self.data, axis, keepdims)
+        return untracked(constant.argmin, self, axis, keepdims)
 
     # ---------------------------------------------------------------- NumPy protocol
     def __array_ufunc__(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:

@@ -81,14 +81,15 @@ class CompiledFunction:
             self._store(key, trace)
         else:
             difference = same_trace(previous, trace)
-            aliased = _aliased(self.fn, args, list(trace.modules.values()))
+            called = list(trace.modules.values())
+            aliased = _aliased(self.fn, args, called)
             if difference is not None:
                 self._give_up(f"its graph depends on values: {difference}")
             elif aliased is not None:
                 self._give_up(aliased)
             else:
                 plan = Plan(trace, self.fast)
-                self._store(key, _Entry(plan, self.fn, key, list(trace.modules.values())))
+                self._store(key, _Entry(plan, self.fn, key, called))
         return out
 
     def _store(self, key: Any, value: Any) -> None:
@@ -175,10 +176,15 @@ def _module_guards(
                 "reads_training", True
             ):  # not its own class saying that its forward never reads the flag (nn's layers)
                 modes.append((module, module.training))
-            for store in (getattr(module, "_parameters", None), getattr(module, "_buffers", None)):
-                if isinstance(store, dict):
-                    held.extend((store, name, t) for name, t in store.items() if id(t) in wanted)
+            for store in _stores(module):
+                held.extend((store, name, t) for name, t in store.items() if id(t) in wanted)
     return held, modes
+
+
+def _stores(module: Any) -> list[dict[str, Any]]:
+    """A module's dicts of parameters and of buffers (duck-typed: those it has)."""
+    stores = (getattr(module, "_parameters", None), getattr(module, "_buffers", None))
+    return [store for store in stores if isinstance(store, dict)]
 
 
 def _reachable(fn: Callable[..., Any], called: list[Any]) -> list[Any]:
@@ -209,9 +215,8 @@ def _aliased(fn: Callable[..., Any], args: tuple[Any, ...], called: list[Any]) -
         tensors = [("", candidate)]  # a Tensor itself; anything else is skipped below
         if callable(getattr(candidate, "named_modules", None)):
             for _, module in candidate.named_modules():
-                for store in (getattr(module, "_parameters", None), getattr(module, "_buffers", None)):
-                    if isinstance(store, dict):
-                        tensors.extend((f" ({type(module).__name__}.{name})", t) for name, t in store.items())
+                for store in _stores(module):
+                    tensors.extend((f" ({type(module).__name__}.{name})", t) for name, t in store.items())
         for where, tensor in tensors:
             position = arrays.get(id(tensor.data)) if isinstance(tensor, Tensor) else None
             if position is not None:

@@ -4,6 +4,8 @@ names the mutants it pins (see tests/MUTATION.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,12 @@ def test_a_module_read_but_never_called_guards_its_parameters() -> None:
     replacing the parameter re-traces. compiler.xǁ_Entryǁ__init__ 5 (no fn: only the modules called)
     replays the old weight."""
     model = nn.Linear(2, 1)
-    step = ag.compile(lambda X: (ag.Tensor(X) @ model.weight.T).sum())
+    assert_replacing_the_weight_re_traces(lambda X: (ag.Tensor(X) @ model.weight.T).sum(), model)
+
+
+def assert_replacing_the_weight_re_traces(fn: Callable[[np.ndarray], ag.Tensor], model: nn.Linear) -> None:
+    """`fn` reads `model.weight` without calling `model`: a new weight (7, 7) gives 3 * 14 = 42."""
+    step = ag.compile(fn)
     X = np.ones((3, 2))
     for _ in range(3):
         step(X)
@@ -94,14 +101,7 @@ GLOBAL_MODEL = nn.Linear(2, 1)
 def test_a_global_module_read_but_never_called_guards_its_parameters() -> None:
     """As above for a module in fn's globals: compiler._reachable (x__module_guards 19 before the split:
     no code, no globals) replays the old weight."""
-    step = ag.compile(lambda X: (ag.Tensor(X) @ GLOBAL_MODEL.weight.T).sum())
-    X = np.ones((3, 2))
-    for _ in range(3):
-        step(X)
-    assert step.counts["replays"] == 1
-    GLOBAL_MODEL.weight = nn.Parameter(np.full((1, 2), 7.0))
-    assert step(X).data == 42.0
-    assert step.counts["traces"] == 3
+    assert_replacing_the_weight_re_traces(lambda X: (ag.Tensor(X) @ GLOBAL_MODEL.weight.T).sum(), GLOBAL_MODEL)
 
 
 class _Scaled(nn.Module):
